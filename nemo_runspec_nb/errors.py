@@ -1,0 +1,166 @@
+"""The one exception tree of nemo_runspec_nb.
+
+Every error the library raises on purpose derives from :class:`RunspecError`,
+so ``except RunspecError`` catches all user-facing problems while real bugs
+keep their tracebacks::
+
+    RunspecError
+    ├── SpecError                      (also ValueError)  bad [tool.runspec] block
+    │   └── DiscoveryError                                 several recipes failed to parse
+    ├── ConfigError                                        config files and composition
+    │   ├── ConfigNotFoundError        (also FileNotFoundError)
+    │   └── OverrideError              (also ValueError)   a bad override token or key
+    ├── ProfileError                   (also ValueError)   env.toml profiles
+    ├── LaunchError                                        packaging, executors, jobs
+    └── ArtifactError                                      registry, refs, art://
+        └── ArtifactNotFoundError                          no artifact of that name
+            └── ArtifactVersionNotFoundError               the name exists, the version does not
+
+Errors carry where the problem is as attributes (``path``, ``line``, ``key``)
+and a ``hint`` that says what to do next. ``str(error)`` is one line that a
+user can act on, e.g.::
+
+    recipes/train.py:7: unknown key 'nodess' in [tool.runspec.resources]. Did you mean 'nodes'?
+
+:func:`suggest` is the shared "did you mean" helper (difflib based).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = [
+    "ArtifactError",
+    "ArtifactNotFoundError",
+    "ArtifactVersionNotFoundError",
+    "ConfigError",
+    "ConfigNotFoundError",
+    "DiscoveryError",
+    "LaunchError",
+    "OverrideError",
+    "ProfileError",
+    "RunspecError",
+    "SpecError",
+    "suggest",
+]
+
+
+def suggest(word: str, choices: Iterable[str], *, n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """Return up to ``n`` entries of ``choices`` that look like ``word``."""
+    pool = [str(c) for c in choices]
+    found = difflib.get_close_matches(word, pool, n=n, cutoff=cutoff)
+    if not found:
+        lowered = {c.lower(): c for c in pool}
+        found = [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=cutoff)]
+    return found
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ``"Did you mean 'x'?"`` sentence, or ``""`` when nothing is close."""
+    found = suggest(word, choices)
+    return f"Did you mean '{found[0]}'?" if found else ""
+
+
+class RunspecError(Exception):
+    """Root of every error nemo_runspec_nb raises on purpose.
+
+    ``message`` says what is wrong; ``path``/``line``/``key`` say where;
+    ``hint`` says what to do about it. ``str()`` joins them into one line.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        key: str | None = None,
+        hint: str = "",
+    ) -> None:
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.key = key
+        self.hint = hint
+        super().__init__(self._render())
+
+    @property
+    def location(self) -> str:
+        """``file:line``, ``file`` or ``""``."""
+        if self.path is None:
+            return ""
+        return f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+
+    def _render(self) -> str:
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        if self.hint:
+            text = f"{text.rstrip('.')}. {self.hint}"
+        return text
+
+    def __str__(self) -> str:
+        return self._render()
+
+    def __reduce__(self):  # keep the keyword attributes across pickling (multiprocessing)
+        return (_rebuild, (type(self), self.message, self.path, self.line, self.key, self.hint, self.__dict__))
+
+
+def _rebuild(cls, message, path, line, key, hint, state):  # type: ignore[no-untyped-def]
+    obj = cls.__new__(cls)
+    RunspecError.__init__(obj, message, path=path, line=line, key=key, hint=hint)
+    obj.__dict__.update(state)
+    return obj
+
+
+class SpecError(RunspecError, ValueError):
+    """A recipe's PEP 723 block or its ``[tool.runspec]`` table is invalid."""
+
+
+class DiscoveryError(SpecError):
+    """Several recipes under a tree failed to parse; ``errors`` holds each one."""
+
+    def __init__(self, errors: list[SpecError], *, root: str | Path | None = None) -> None:
+        self.errors = list(errors)
+        lines = "; ".join(str(e) for e in self.errors[:5])
+        more = f" (and {len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
+        super().__init__(
+            f"{len(self.errors)} recipe(s) failed to parse: {lines}{more}",
+            path=root,
+            hint="Fix each file named above, or call discover() without raise_errors to skip them",
+        )
+
+
+class ConfigError(RunspecError):
+    """A config file or its composition is invalid."""
+
+
+class ConfigNotFoundError(ConfigError, FileNotFoundError):
+    """A config file (or a ``defaults:`` base) does not exist."""
+
+    def __init__(self, message: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        ConfigError.__init__(self, message, **kwargs)
+
+
+class OverrideError(ConfigError, ValueError):
+    """An override token is malformed or names a key the config does not have."""
+
+
+class ProfileError(RunspecError, ValueError):
+    """An env.toml profile is missing, malformed or its ``extends`` chain is broken."""
+
+
+class LaunchError(RunspecError):
+    """Packaging, building an executor, submitting or controlling a job failed."""
+
+
+class ArtifactError(RunspecError):
+    """An artifact reference, manifest or ``art://`` path is invalid."""
+
+
+class ArtifactNotFoundError(ArtifactError):
+    """No artifact of that name exists in the registry."""
+
+
+class ArtifactVersionNotFoundError(ArtifactNotFoundError):
+    """The artifact exists but not at the requested version or alias."""
