@@ -1,0 +1,145 @@
+"""Keep secret environment variables out of every file and preview we write.
+
+A job's environment is split in two (:func:`split_secret_env`). Public
+variables may appear in sbatch scripts, job.yaml and previews. Secret ones are
+written only to a shell file that is created readable by its owner alone
+(:func:`write_secret_file`) and that the job sources and deletes as its first
+step (:func:`secret_preamble`). The preamble names the file, never a value.
+
+What counts as secret (:func:`is_secret_name`)
+-----------------------------------------------
+A name is split into words at ``_``, ``-``, ``.`` and lower-to-upper case
+changes (``hfToken`` -> ``hf``, ``Token``). It is secret when one of its words,
+compared case-insensitively, is one of :data:`SECRET_WORDS` (``KEY``,
+``TOKEN``, ``SECRET``, ``PASSWORD``, ``CREDENTIAL``, their plurals, and a few
+common glued forms such as ``APIKEY`` and ``PASSWD``).
+
+Whole words only, on purpose: ``WANDB_API_KEY``, ``HF_TOKEN`` and
+``AWS_SECRET_ACCESS_KEY`` are secret, while ``KEYBOARD_LAYOUT``, ``MONKEY``
+and ``TOKENIZERS_PARALLELISM`` (set by most Hugging Face jobs) are not. A
+substring match would hide harmless settings from previews and push them
+through the secrets file for no gain; a secret under an unusual name can be
+forced through ``extra_secret_names`` of :func:`split_secret_env`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from nemo_runspec_nb.errors import LaunchError
+
+__all__ = [
+    "SECRET_FILE_NAME",
+    "SECRET_WORDS",
+    "is_secret_name",
+    "secret_preamble",
+    "split_secret_env",
+    "write_secret_file",
+]
+
+SECRET_WORDS: frozenset[str] = frozenset(
+    {
+        "KEY",
+        "KEYS",
+        "APIKEY",
+        "ACCESSKEY",
+        "PRIVATEKEY",
+        "TOKEN",
+        "TOKENS",
+        "AUTHTOKEN",
+        "SECRET",
+        "SECRETS",
+        "PASSWORD",
+        "PASSWORDS",
+        "PASSWD",
+        "CREDENTIAL",
+        "CREDENTIALS",
+    }
+)
+"""Words that make an environment variable name secret (upper case)."""
+
+SECRET_FILE_NAME = ".runspec-secrets.sh"
+"""File name :func:`write_secret_file` uses inside a job directory."""
+
+_WORD_SPLIT = re.compile(r"[^0-9A-Za-z]+|(?<=[a-z0-9])(?=[A-Z])")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def is_secret_name(name: str) -> bool:
+    """True when the environment variable ``name`` looks like it holds a secret.
+
+    >>> is_secret_name("WANDB_API_KEY"), is_secret_name("hfToken"), is_secret_name("KEYBOARD_LAYOUT")
+    (True, True, False)
+    """
+    return any(word.upper() in SECRET_WORDS for word in _WORD_SPLIT.split(name) if word)
+
+
+def split_secret_env(
+    env: Mapping[str, str], *, extra_secret_names: Iterable[str] = ()
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Split ``env`` into ``(public, secret)`` dicts, keeping the original order.
+
+    ``extra_secret_names`` marks further names as secret whatever they look like.
+    """
+    forced = set(extra_secret_names)
+    public: dict[str, str] = {}
+    secret: dict[str, str] = {}
+    for name, value in env.items():
+        (secret if name in forced or is_secret_name(name) else public)[name] = value
+    return public, secret
+
+
+def write_secret_file(job_dir: Path, secrets: Mapping[str, str]) -> Path:
+    """Write ``secrets`` as ``export NAME='value'`` lines to a new owner-only file in ``job_dir``.
+
+    The file is created with mode 0600 in the same call that creates it, so no
+    other user can ever open it, and it must not exist yet (a leftover file
+    from an earlier launch is an error rather than something to overwrite).
+    Returns its path.
+    """
+    lines = ["# Sourced and deleted by the job's first step; written by nemo_runspec_nb."]
+    for name, value in secrets.items():
+        if not _ENV_NAME.match(name):
+            raise LaunchError(
+                f"cannot pass secret {name!r} to the job: not a valid environment variable name",
+                key=name,
+                hint="Use letters, digits and '_' only, not starting with a digit",
+            )
+        if "\0" in value:
+            raise LaunchError(f"secret {name!r} contains a NUL byte", key=name)
+        lines.append(f"export {name}={shlex.quote(value)}")
+    job_dir = Path(job_dir)
+    job_dir.mkdir(parents=True, exist_ok=True)
+    path = job_dir / SECRET_FILE_NAME
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        raise LaunchError(
+            "a secrets file already exists in this job directory",
+            path=path,
+            hint="Launch into a fresh job directory, or delete the stale file",
+        ) from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
+
+
+def secret_preamble(path: str | Path) -> str:
+    """Shell lines that export the variables in ``path`` and then delete the file.
+
+    The lines name the file only. When the file is missing (a second task on
+    the same node already consumed it) they say so on stderr and go on.
+    """
+    quoted = shlex.quote(str(path))
+    return (
+        f"if [ -f {quoted} ]; then\n"
+        f"  set -a; . {quoted}; set +a\n"
+        f"  rm -f {quoted}\n"
+        "else\n"
+        f"  echo 'runspec: secrets file not found, secret variables are not set:' {quoted} >&2\n"
+        "fi\n"
+    )
