@@ -30,6 +30,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "ArtifactError",
@@ -53,7 +54,9 @@ def suggest(word: str, choices: Iterable[str], *, n: int = 1, cutoff: float = 0.
     found = difflib.get_close_matches(word, pool, n=n, cutoff=cutoff)
     if not found:
         lowered = {c.lower(): c for c in pool}
-        found = [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=cutoff)]
+        found = [
+            lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=cutoff)
+        ]
     return found
 
 
@@ -102,11 +105,22 @@ class RunspecError(Exception):
     def __str__(self) -> str:
         return self._render()
 
-    def __reduce__(self):  # keep the keyword attributes across pickling (multiprocessing)
-        return (_rebuild, (type(self), self.message, self.path, self.line, self.key, self.hint, self.__dict__))
+    def __reduce__(self) -> tuple[Any, ...]:  # keep the keyword attributes across pickling
+        return (
+            _rebuild,
+            (type(self), self.message, self.path, self.line, self.key, self.hint, self.__dict__),
+        )
 
 
-def _rebuild(cls, message, path, line, key, hint, state):  # type: ignore[no-untyped-def]
+def _rebuild(
+    cls: type[RunspecError],
+    message: str,
+    path: Path | None,
+    line: int | None,
+    key: str | None,
+    hint: str,
+    state: dict[str, Any],
+) -> RunspecError:
     obj = cls.__new__(cls)
     RunspecError.__init__(obj, message, path=path, line=line, key=key, hint=hint)
     obj.__dict__.update(state)
@@ -138,7 +152,7 @@ class ConfigError(RunspecError):
 class ConfigNotFoundError(ConfigError, FileNotFoundError):
     """A config file (or a ``defaults:`` base) does not exist."""
 
-    def __init__(self, message: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, message: str, **kwargs: Any) -> None:
         ConfigError.__init__(self, message, **kwargs)
 
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: setup if needed, linters, the layer
+# contract, type checks, then pytest over unit, integration and notebook tests.
+# Extra arguments go to pytest (e.g. `bash scripts/test.sh -k spec`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+if [ -x scripts/local-slurm/start.sh ] && [ "${NRS_SKIP_SLURM:-0}" != 1 ]; then
+  bash scripts/local-slurm/start.sh
+fi
+
+echo "== ruff"; .venv/bin/ruff check nemo_runspec_nb tests benchmarks scripts
+echo "== import-linter"; .venv/bin/lint-imports
+echo "== mypy"; .venv/bin/mypy
+echo "== pytest"
+# pytest exits 5 when no test ran; with set -e that fails the run, as it should.
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,111 @@
+"""discover(): which files are recipes, what is skipped, how errors are collected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nemo_runspec_nb.errors import DiscoveryError, SpecError
+from nemo_runspec_nb.spec import catalog_records, config_names, discover
+
+
+@pytest.fixture
+def tree(tmp_path: Path, make_script):
+    def put(rel: str, text: str) -> Path:
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    put("recipes/b/train.py", make_script('[tool.runspec]\nname = "b/train"'))
+    put(
+        "recipes/a/prep.py",
+        make_script('[tool.runspec]\nname = "a/prep"\n[tool.runspec.config]\ndir = "cfg"'),
+    )
+    put("recipes/a/cfg/default.yaml", "x: 1\n")
+    put("recipes/a/cfg/tiny.yml", "x: 2\n")
+    put("recipes/a/cfg/notes.txt", "not a config\n")
+    put("recipes/z/eval.py", make_script('[tool.runspec]\nname = "a/prep"'))  # same name, later path
+    put("tools/uv_script.py", make_script('dependencies = ["rich"]'))  # PEP 723 but not a recipe
+    put("lib/helper.py", "def f():\n    return 1\n")
+    put("README.md", make_script('[tool.runspec]\nname = "not-python"'))
+    for skipped in (
+        ".git/hooks",
+        ".venv/lib",
+        "node_modules/pkg",
+        "src/__pycache__",
+        ".nemotron/jobs/x",
+        "env1",
+    ):
+        put(f"{skipped}/recipe.py", make_script('[tool.runspec]\nname = "skipped"'))
+    put("env1/pyvenv.cfg", "home = /usr\n")
+    return tmp_path, put
+
+
+def test_finds_recipes_sorted_by_name_then_path(tree):
+    root, _ = tree
+    found = discover(root)
+    assert [(s.name, s.script_path.relative_to(root).as_posix()) for s in found] == [
+        ("a/prep", "recipes/a/prep.py"),
+        ("a/prep", "recipes/z/eval.py"),
+        ("b/train", "recipes/b/train.py"),
+    ]
+    assert found.errors == []
+
+
+def test_skips_vcs_virtualenvs_caches_and_job_dirs(tree):
+    root, _ = tree
+    assert all(s.name != "skipped" for s in discover(root))
+
+
+def test_broken_recipe_is_collected_not_fatal(tree, make_script):
+    root, put = tree
+    bad = put("recipes/broken/train.py", make_script("[tool.runspec.resources]\nnodes = 0"))
+    found = discover(root)
+    assert len(found) == 3
+    assert len(found.errors) == 1
+    assert isinstance(found.errors[0], SpecError)
+    assert found.errors[0].path == bad and found.errors[0].line == 3
+
+
+def test_errors_raised_on_request(tree, make_script):
+    root, put = tree
+    put("recipes/broken/train.py", make_script("[tool.runspec.resources]\nnodes = 0"))
+    with pytest.raises(SpecError, match="must be >= 1"):
+        discover(root, raise_errors=True)
+    put("recipes/broken2/train.py", make_script('[tool.runspec]\nnmae = "x"'))
+    with pytest.raises(DiscoveryError) as info:
+        discover(root, raise_errors=True)
+    assert len(info.value.errors) == 2
+    assert "2 recipe(s) failed to parse" in str(info.value)
+
+
+def test_single_file_root(tree):
+    root, _ = tree
+    found = discover(root / "recipes/b/train.py")
+    assert [s.name for s in found] == ["b/train"]
+
+
+def test_missing_root(tmp_path: Path):
+    with pytest.raises(FileNotFoundError):
+        discover(tmp_path / "nowhere")
+
+
+def test_config_names_and_catalog_records(tree):
+    root, _ = tree
+    found = discover(root)
+    prep = found[0]
+    assert config_names(prep) == ["default", "tiny"]
+    assert config_names(found[2]) == []  # no config dir at all
+    rows = catalog_records(found)
+    assert rows[0] == {
+        "name": "a/prep",
+        "path": str(prep.script_path),
+        "launch": "torchrun",
+        "image": None,
+        "nodes": 1,
+        "gpus_per_node": 8,
+        "config_dir": str(prep.config_dir),
+        "configs": ["default", "tiny"],
+    }
