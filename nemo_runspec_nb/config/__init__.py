@@ -1,0 +1,113 @@
+"""The config pipeline: YAML with ``defaults:``, checked overrides, env.toml profiles, resolvers.
+
+One import path for everything a front end needs::
+
+    from nemo_runspec_nb.config import compose_job_config, load_env_profile, redact
+
+See docs/configuration.md for the behaviour of each step.
+"""
+
+from __future__ import annotations
+
+from nemo_runspec_nb.config.context import GlobalContext, Mode, split_unknown_args
+from nemo_runspec_nb.config.job import (
+    YAML_OWNED_KEYS,
+    ComposedConfig,
+    build_job_config,
+    compose_job_config,
+    extract_train_config,
+    generate_job_dir,
+    save_configs,
+)
+from nemo_runspec_nb.config.loader import (
+    ConfigLayer,
+    config_layers,
+    find_config_file,
+    list_configs,
+    load_config,
+)
+from nemo_runspec_nb.config.overrides import (
+    Override,
+    OverrideSet,
+    apply_dotlist_overrides,
+    apply_mapping_overrides,
+    parse_override,
+)
+from nemo_runspec_nb.config.profiles import (
+    ENV_FILE_VAR,
+    SPECIAL_SECTIONS,
+    ProfileLayer,
+    find_env_file,
+    get_artifacts_config,
+    get_cache_config,
+    get_cli_config,
+    get_git_cache_dir,
+    get_wandb_config,
+    list_profiles,
+    load_env_file,
+    load_env_profile,
+    profile_layers,
+)
+from nemo_runspec_nb.config.provenance import Provenance, ProvenanceRecord, ProvenanceRecorder
+from nemo_runspec_nb.config.redact import MASK, is_secret_key, redact, redact_text
+from nemo_runspec_nb.config.resolvers import (
+    AUTO_MOUNT_MARKER,
+    ArtifactLike,
+    ArtifactRegistryLike,
+    GitMount,
+    ResolverSession,
+    is_artifact_reference,
+    register_resolvers,
+    resolve_run_interpolations,
+)
+
+__all__ = [
+    "AUTO_MOUNT_MARKER",
+    "ENV_FILE_VAR",
+    "MASK",
+    "SPECIAL_SECTIONS",
+    "YAML_OWNED_KEYS",
+    "ArtifactLike",
+    "ArtifactRegistryLike",
+    "ComposedConfig",
+    "ConfigLayer",
+    "GitMount",
+    "GlobalContext",
+    "Mode",
+    "Override",
+    "OverrideSet",
+    "ProfileLayer",
+    "Provenance",
+    "ProvenanceRecord",
+    "ProvenanceRecorder",
+    "ResolverSession",
+    "apply_dotlist_overrides",
+    "apply_mapping_overrides",
+    "build_job_config",
+    "compose_job_config",
+    "config_layers",
+    "extract_train_config",
+    "find_config_file",
+    "find_env_file",
+    "generate_job_dir",
+    "get_artifacts_config",
+    "get_cache_config",
+    "get_cli_config",
+    "get_git_cache_dir",
+    "get_wandb_config",
+    "is_artifact_reference",
+    "is_secret_key",
+    "list_configs",
+    "list_profiles",
+    "load_config",
+    "load_env_file",
+    "load_env_profile",
+    "parse_override",
+    "profile_layers",
+    "redact",
+    "redact_text",
+    "register_resolvers",
+    "resolve_run_interpolations",
+    "save_configs",
+    "split_unknown_args",
+]

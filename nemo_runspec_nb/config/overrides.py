@@ -1,0 +1,438 @@
+"""Checked, Hydra-style overrides: dotlists and YAML mappings.
+
+Grammar of one dotlist token (``key`` is ``seg(.seg)*``, each segment may be
+followed by ``[N]`` list indices; ``a.list.0`` also indexes a list)::
+
+    a.b=VALUE      set a key that exists (else OverrideError with "did you mean")
+    +a.b=VALUE     add a key that does not exist yet (error if it does)
+    ++a.b=VALUE    add or replace
+    ~a.b           delete a key (``~a.b=VALUE`` only if it currently equals VALUE)
+
+VALUE is parsed as YAML: ``x=[1,2]``, ``y={k: 1}``, ``z='quoted str'``,
+``n=null``, ``lr=1e-3``; an empty value is the empty string; text YAML cannot
+parse (``msg=@home``) stays a string unless it opens a list, mapping or quote.
+Setting a mapping onto a mapping merges key by key, like Hydra.
+
+A YAML mapping (a notebook cell body) goes through the same checks: nested
+mappings are followed as long as the config has a mapping there, so
+``{train: {lr: 0.1}}`` is the override ``train.lr=0.1``; mapping keys may carry
+the ``+``/``++``/``~`` prefixes and dots (``"+train.new_key": 1``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import yaml
+from omegaconf import DictConfig, OmegaConf
+
+from nemo_runspec_nb.config._tree import all_keys, deep_copy, join_key, merge_into, record_tree
+from nemo_runspec_nb.config._yaml import parse_yaml_text, yaml_error_line
+from nemo_runspec_nb.config.provenance import ProvenanceRecorder
+from nemo_runspec_nb.errors import OverrideError, suggest
+
+__all__ = [
+    "Override",
+    "OverrideSet",
+    "apply_dotlist_overrides",
+    "apply_mapping_overrides",
+    "parse_override",
+]
+
+OverrideOp = Literal["set", "add", "force_add", "delete"]
+Segment = str | int
+_NO_VALUE: Any = object()
+_KEY_STOP = frozenset(".[]=")
+
+
+@dataclass(frozen=True)
+class Override:
+    """One parsed override: what to do (``op``) to which ``key``, with which ``value``."""
+
+    op: OverrideOp
+    key: str
+    path: tuple[Segment, ...]
+    value: Any = None
+    has_value: bool = True
+    token: str = ""
+
+    def __str__(self) -> str:
+        return self.token or self.key
+
+
+@dataclass(frozen=True)
+class OverrideSet:
+    """Overrides from one source (``cli``, ``cell``, ``widget``): dotlist tokens, a mapping or YAML text."""
+
+    source: str
+    entries: Sequence[str] | Mapping[str, Any] | str = field(default_factory=tuple)
+
+    @property
+    def label(self) -> str:
+        """The provenance label, e.g. ``override:cli``."""
+        return f"override:{self.source}"
+
+
+def _malformed(token: str, position: int, why: str, hint: str = "") -> OverrideError:
+    pointer = f"{token}\n{' ' * position}^"
+    return OverrideError(
+        f"malformed override '{token}' at position {position}: {why}",
+        key=token,
+        hint=hint or f"Expected key=value, +key=value, ++key=value or ~key\n{pointer}",
+    )
+
+
+def _parse_key(token: str, start: int, stop: int) -> tuple[str, tuple[Segment, ...]]:
+    """Parse ``token[start:stop]`` as a key; raises OverrideError naming the position."""
+    text = token[start:stop]
+    if not text:
+        raise _malformed(token, start, "expected a key")
+    path: list[Segment] = []
+    i = start
+    while True:
+        seg_start = i
+        while i < stop and token[i] not in _KEY_STOP and not token[i].isspace():
+            i += 1
+        if i < stop and token[i].isspace():
+            raise _malformed(token, i, "whitespace in a key")
+        segment = token[seg_start:i]
+        if not segment:
+            raise _malformed(token, i, "empty key segment")
+        if segment[0] in "+~":
+            raise _malformed(token, seg_start, f"unexpected '{segment[0]}' in a key")
+        path.append(segment)
+        while i < stop and token[i] == "[":
+            close = token.find("]", i, stop)
+            if close < 0:
+                raise _malformed(token, i, "'[' without a closing ']'")
+            index_text = token[i + 1 : close]
+            if not index_text.strip().lstrip("-").isdigit():
+                raise _malformed(token, i + 1, f"list index must be an integer, not '{index_text}'")
+            path.append(int(index_text))
+            i = close + 1
+        if i >= stop:
+            break
+        if token[i] == ".":
+            i += 1
+            if i >= stop:
+                raise _malformed(token, i, "empty key segment")
+            continue
+        raise _malformed(token, i, f"unexpected '{token[i]}'")
+    return text, tuple(path)
+
+
+def parse_value(text: str, *, token: str = "", offset: int = 0) -> Any:
+    """Parse an override value as YAML (``""`` for an empty value)."""
+    if text == "":
+        return ""
+    try:
+        return parse_yaml_text(text)
+    except yaml.YAMLError as exc:
+        if text.lstrip()[:1] in ("[", "{", "'", '"'):
+            mark = getattr(exc, "problem_mark", None)
+            column = int(mark.column) if mark is not None and int(mark.line) == 0 else 0
+            raise _malformed(
+                token or text,
+                offset + column,
+                f"value is not valid YAML ({getattr(exc, 'problem', None) or 'syntax error'})",
+                hint="Quote the whole value, e.g. key='...', or fix the brackets",
+            ) from None
+        return text
+
+
+def parse_override(token: str) -> Override:
+    """Parse one dotlist token (see the module docstring for the grammar)."""
+    if not isinstance(token, str):
+        raise OverrideError(
+            f"an override must be a string, not {type(token).__name__}: {token!r}", key=str(token)
+        )
+    op: OverrideOp
+    if token.startswith("++"):
+        op, start = "force_add", 2
+    elif token.startswith("+"):
+        op, start = "add", 1
+    elif token.startswith("~"):
+        op, start = "delete", 1
+    else:
+        op, start = "set", 0
+    eq = _find_equals(token, start)
+    stop = eq if eq >= 0 else len(token)
+    key, path = _parse_key(token, start, stop)
+    if eq < 0:
+        if op != "delete":
+            raise _malformed(
+                token, len(token), "missing '=VALUE'", hint=f"Write {token}=VALUE, or ~{key} to delete"
+            )
+        return Override(op, key, path, None, False, token)
+    value = parse_value(token[eq + 1 :], token=token, offset=eq + 1)
+    return Override(op, key, path, value, True, token)
+
+
+def _find_equals(token: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(token)):
+        ch = token[i]
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth = max(0, depth - 1)
+        elif ch == "=" and depth == 0:
+            return i
+    return -1
+
+
+# --------------------------------------------------------------------------- applying
+
+
+def _describe(path: Sequence[Segment]) -> str:
+    out = ""
+    for seg in path:
+        out = f"{out}[{seg}]" if isinstance(seg, int) else join_key(out, seg)
+    return out
+
+
+def _child_key(node: Any, seg: Segment, override: Override, depth: int, create: bool) -> Any:
+    """The key/index under which ``seg`` lives in ``node`` (raises a helpful OverrideError)."""
+    where = _describe(override.path[:depth]) or "the config root"
+    if isinstance(node, dict):
+        if seg in node:
+            return seg
+        if isinstance(seg, str) and seg.lstrip("-").isdigit() and int(seg) in node:
+            return int(seg)
+        if isinstance(seg, int) and str(seg) in node:
+            return str(seg)
+        if create:
+            return seg
+        raise _missing_key(override, depth, node)
+    if isinstance(node, list):
+        if isinstance(seg, str):
+            if not seg.lstrip("-").isdigit():
+                raise OverrideError(
+                    f"override '{override}': '{where}' is a list; '{seg}' is not an index",
+                    key=override.key,
+                    hint=f"Use an index, e.g. {_describe(override.path[:depth])}[0]",
+                )
+            seg = int(seg)
+        if -len(node) <= seg < len(node):
+            return seg
+        raise OverrideError(
+            f"override '{override}': index {seg} is out of range for '{where}' (length {len(node)})",
+            key=override.key,
+            hint=f"Valid indices are 0..{len(node) - 1}" if node else "The list is empty",
+        )
+    raise OverrideError(
+        f"override '{override}': '{where}' is a {type(node).__name__} value, not a mapping or list",
+        key=override.key,
+        hint=f"Set '{where}' itself, or use ++{override.key}=... to replace it",
+    )
+
+
+def _missing_key(override: Override, depth: int, node: Mapping[Any, Any]) -> OverrideError:
+    prefix = _describe(override.path[:depth])
+    wanted = _describe(override.path[: depth + 1])
+    siblings = [join_key(prefix, k) for k in node]
+    found = suggest(wanted, siblings) or suggest(override.key, all_keys(node, prefix))
+    parts = [f"Did you mean '{found[0]}'?"] if found else []
+    if override.op == "set":
+        parts.append(f"To add a new key use '+{override.token or override.key}'")
+    return OverrideError(
+        f"override '{override}': key '{wanted}' is not in the config", key=override.key, hint=" ".join(parts)
+    )
+
+
+def apply_override(data: dict[str, Any], override: Override, record: Any = None) -> None:
+    """Apply one parsed override to a plain config dict, in place."""
+    create = override.op in ("add", "force_add")
+    node: Any = data
+    prov_parts: list[str] = []
+    in_list = False
+    for depth, seg in enumerate(override.path[:-1]):
+        key = _child_key(node, seg, override, depth, create)
+        if not in_list:
+            if isinstance(node, list):
+                in_list = True
+            else:
+                prov_parts.append(str(key))
+        if isinstance(node, dict) and key not in node:
+            node[key] = {}
+        node = node[key]
+    last = override.path[-1]
+    depth = len(override.path) - 1
+    exists_key = _child_key(node, last, override, depth, create=True) if isinstance(node, dict) else None
+    exists = isinstance(node, dict) and exists_key in node
+    if isinstance(node, list):
+        exists_key = _child_key(node, last, override, depth, create=False)
+        exists = True
+        in_list = True
+    elif not isinstance(node, dict):
+        _child_key(node, last, override, depth, create=False)  # raises: not a container
+    if not in_list:
+        prov_parts.append(str(exists_key))
+    prov_key = ".".join(prov_parts)
+
+    if override.op == "delete":
+        if not exists:
+            raise _missing_key(override, depth, node)
+        if override.has_value and node[exists_key] != override.value:
+            raise OverrideError(
+                f"override '{override}': '{override.key}' is {node[exists_key]!r}, not {override.value!r}",
+                key=override.key,
+                hint=f"Use ~{override.key} to delete it whatever its value",
+            )
+        del node[exists_key]
+        return
+    if override.op == "set" and not exists:
+        raise _missing_key(override, depth, node)
+    if override.op == "add" and exists:
+        raise OverrideError(
+            f"override '{override}': key '{override.key}' already exists",
+            key=override.key,
+            hint=f"Use {override.key}=... to change it, or ++{override.key}=... to add or replace",
+        )
+    value = deep_copy(override.value)
+    current = node[exists_key] if exists else None
+    if in_list:
+        node[exists_key] = value
+        if record is not None:
+            record(prov_key)
+    elif isinstance(current, dict) and isinstance(value, dict) and value:
+        merge_into(current, value, prov_key, record)
+    else:
+        node[exists_key] = value
+        if record is not None:
+            record_tree(value, prov_key, record)
+
+
+def _lookup(data: Any, path: Sequence[Segment]) -> Any:
+    node = data
+    for seg in path:
+        if isinstance(node, dict):
+            if seg in node:
+                node = node[seg]
+            elif isinstance(seg, str) and seg.isdigit() and int(seg) in node:
+                node = node[int(seg)]
+            else:
+                return _NO_VALUE
+        elif isinstance(node, list) and (isinstance(seg, int) or str(seg).isdigit()):
+            index = int(seg)
+            if not -len(node) <= index < len(node):
+                return _NO_VALUE
+            node = node[index]
+        else:
+            return _NO_VALUE
+    return node
+
+
+def _mapping_overrides(
+    mapping: Mapping[Any, Any], data: Mapping[str, Any], prefix: tuple[Segment, ...], out: list[Override]
+) -> None:
+    for raw_key, value in mapping.items():
+        text = str(raw_key)
+        op: OverrideOp = "set"
+        start = 0
+        if text.startswith("++"):
+            op, start = "force_add", 2
+        elif text.startswith("+"):
+            op, start = "add", 1
+        elif text.startswith("~"):
+            op, start = "delete", 1
+        _, path = _parse_key(text, start, len(text))
+        full = (*prefix, *path)
+        key = _describe(full)
+        shown = f"{text[:start]}{key}"
+        if op == "delete":
+            out.append(Override(op, key, full, value, value is not None, shown))
+            continue
+        if op == "set" and isinstance(value, Mapping) and value and isinstance(_lookup(data, full), dict):
+            _mapping_overrides(value, data, full, out)
+            continue
+        out.append(Override(op, key, full, value, True, f"{shown}={value!r}" if op == "set" else shown))
+
+
+def mapping_to_overrides(mapping: Mapping[str, Any] | str, data: Mapping[str, Any]) -> list[Override]:
+    """Turn a YAML mapping (or its text) into overrides, guided by the config ``data``."""
+    if isinstance(mapping, str):
+        try:
+            parsed = parse_yaml_text(mapping)
+        except yaml.YAMLError as exc:
+            line = yaml_error_line(exc)
+            raise OverrideError(
+                f"override cell is not valid YAML ({getattr(exc, 'problem', None) or exc})",
+                line=line,
+                key=f"line {line}" if line else None,
+                hint="Write one 'key: value' per line; nested keys may be indented or dotted",
+            ) from None
+        if parsed is None:
+            return []
+        if not isinstance(parsed, Mapping):
+            raise OverrideError(
+                f"an override cell must be a YAML mapping, not a {type(parsed).__name__}",
+                line=1,
+                hint="Write 'key: value' lines, e.g. 'train.lr: 0.001'",
+            )
+        mapping = parsed
+    out: list[Override] = []
+    _mapping_overrides(mapping, data, (), out)
+    return out
+
+
+def apply_overrides_data(
+    data: dict[str, Any],
+    entries: Sequence[str | Override] | Mapping[str, Any] | str,
+    *,
+    record: Any = None,
+) -> list[Override]:
+    """Apply dotlist tokens, a mapping or YAML text to a plain dict in place; returns what was applied."""
+    if isinstance(entries, (Mapping, str)):
+        parsed = mapping_to_overrides(entries, data)
+    else:
+        parsed = [e if isinstance(e, Override) else parse_override(e) for e in entries]
+    for override in parsed:
+        apply_override(data, override, record)
+    return parsed
+
+
+def _to_plain(config: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(config, DictConfig):
+        plain = OmegaConf.to_container(config, resolve=False)
+        assert isinstance(plain, dict)
+        return plain  # type: ignore[return-value]
+    copied = deep_copy(config)
+    assert isinstance(copied, dict)
+    return copied
+
+
+def apply_dotlist_overrides(
+    config: DictConfig | Mapping[str, Any],
+    dotlist: Sequence[str],
+    *,
+    source: str = "cli",
+    provenance: ProvenanceRecorder | None = None,
+) -> DictConfig:
+    """Apply Hydra-style dotlist overrides; returns a new config (the input is not modified).
+
+    Raises:
+        OverrideError: a malformed token (naming it and the position) or a key
+            the config does not have (naming it, with the closest real key).
+
+    """
+    data = _to_plain(config)
+    record = provenance.recorder(f"override:{source}") if provenance is not None else None
+    apply_overrides_data(data, list(dotlist), record=record)
+    return OmegaConf.create(data)
+
+
+def apply_mapping_overrides(
+    config: DictConfig | Mapping[str, Any],
+    mapping: Mapping[str, Any] | str,
+    *,
+    source: str = "cell",
+    provenance: ProvenanceRecorder | None = None,
+) -> DictConfig:
+    """Apply overrides given as a YAML mapping (or YAML text, e.g. a cell body), with the same checks."""
+    data = _to_plain(config)
+    record = provenance.recorder(f"override:{source}") if provenance is not None else None
+    apply_overrides_data(data, mapping, record=record)
+    return OmegaConf.create(data)
