@@ -4,6 +4,10 @@ Only ``*.py`` files whose bytes contain ``# /// script`` are decoded and
 parsed, so a large tree costs little more than listing it. Directories that
 never hold recipes of the project (``.git``, virtualenvs, ``node_modules``,
 caches, job directories) are not entered.
+
+A discovery index (see :mod:`._index`) remembers, per file, its size and
+mtime and what parsing it gave; a file that has not changed since is neither
+read nor parsed again. Pass ``cache=False`` to bypass it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DiscoveryError, SpecError
+from ._index import DiscoveryIndex
 from ._pep723 import SCRIPT_MARKER
 from .models import Runspec
 from .parser import parse_bytes
@@ -50,7 +55,7 @@ class DiscoveryResult(list[Runspec]):
             raise DiscoveryError(self.errors, root=self.root)
 
 
-def _python_files(root: str) -> Iterable[str]:
+def _python_files(root: str) -> Iterable[os.DirEntry[str]]:
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -65,17 +70,26 @@ def _python_files(root: str) -> Iterable[str]:
             name = entry.name
             if name.endswith(".py"):
                 if entry.is_file():
-                    yield entry.path
+                    yield entry
             elif entry.is_dir(follow_symlinks=False) and name[0] != "." and name not in SKIPPED_DIRS:
                 stack.append(entry.path)
 
 
-def discover(root: str | Path = ".", *, raise_errors: bool = False) -> DiscoveryResult:
+def discover(
+    root: str | Path = ".",
+    *,
+    raise_errors: bool = False,
+    cache: bool | str | Path = True,
+) -> DiscoveryResult:
     """Every recipe under ``root``, sorted by name then path.
 
     A recipe that fails to parse does not stop the search: its
     :class:`SpecError` is collected in ``result.errors``. With
     ``raise_errors=True`` they are raised after the walk instead.
+
+    ``cache`` is True for the default index location
+    (``$NEMOTRON_CACHE_DIR`` or ``~/.cache/nemo_runspec_nb``), a directory
+    to keep the index in, or False to read and parse every candidate.
     """
     base = Path(root)
     if not base.exists():
@@ -85,21 +99,59 @@ def discover(root: str | Path = ".", *, raise_errors: bool = False) -> Discovery
         return DiscoveryResult([found] if found else [], root=base)
     recipes: list[Runspec] = []
     errors: list[SpecError] = []
-    for path in _python_files(str(base.absolute())):
+    outcome: Runspec | SpecError | None
+    absolute = base.absolute()
+    index = DiscoveryIndex.open(absolute, cache) if cache is not False else None
+    remembered = index.entries if index is not None else {}
+    kept = index.kept if index is not None else {}
+    trust_before_ns = index.trust_before_ns if index is not None else 0
+    decode = index.decode if index is not None else None
+    for entry in _python_files(str(absolute)):
+        path = entry.path
+        try:
+            stat = entry.stat()
+        except OSError:
+            continue
+        known = remembered.get(path)
+        if (
+            known is not None
+            and known[0] == stat.st_size
+            and known[1] == stat.st_mtime_ns
+            and known[2] == stat.st_ino
+            and stat.st_mtime_ns < trust_before_ns
+        ):
+            payload = known[3]
+            if payload is None:  # remembered: not a recipe
+                kept[path] = known
+                continue
+            assert decode is not None
+            outcome = decode(path, payload)
+            if outcome is not None:
+                kept[path] = known
+                if isinstance(outcome, Runspec):
+                    recipes.append(outcome)
+                else:
+                    errors.append(outcome)
+                continue
         try:
             with open(path, "rb") as handle:
                 raw = handle.read()
         except OSError:
             continue
-        if SCRIPT_MARKER not in raw:
-            continue
-        try:
-            spec = parse_bytes(raw, Path(path), recipes_only=True)
-        except SpecError as exc:
-            errors.append(exc)
-            continue
-        if spec is not None:
-            recipes.append(spec)
+        outcome = None
+        if SCRIPT_MARKER in raw:
+            try:
+                outcome = parse_bytes(raw, Path(path), recipes_only=True)
+            except SpecError as exc:
+                outcome = exc
+        if isinstance(outcome, Runspec):
+            recipes.append(outcome)
+        elif isinstance(outcome, SpecError):
+            errors.append(outcome)
+        if index is not None:
+            index.record(path, stat, outcome)
+    if index is not None:
+        index.save()
     recipes.sort(key=lambda s: (s.name, str(s.script_path)))
     errors.sort(key=lambda e: str(e.path))
     result = DiscoveryResult(recipes, errors, root=base)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,74 @@ def test_config_names_and_catalog_records(tree):
         "config_dir": str(prep.config_dir),
         "configs": ["default", "tiny"],
     }
+
+
+def _age(path: Path, seconds: float = 60) -> None:
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - int(seconds * 1e9)))
+
+
+def test_index_reuses_unchanged_files_and_sees_changes(tmp_path: Path, make_script, monkeypatch):
+    root = tmp_path / "tree"
+    cache = tmp_path / "cache"
+    recipe = root / "r.py"
+    broken = root / "broken.py"
+    plain = root / "plain.py"
+    root.mkdir()
+    recipe.write_text(make_script('[tool.runspec]\nname = "one"'))
+    broken.write_text(make_script("[tool.runspec.resources]\nnodes = 0"))
+    plain.write_text("print(1)\n")
+    for p in (recipe, broken, plain):
+        _age(p)
+    first = discover(root, cache=cache)
+    assert [s.name for s in first] == ["one"] and len(first.errors) == 1
+    assert len(list(cache.iterdir())) == 1
+
+    # Nothing is read again when nothing changed: make reading fail loudly.
+    import nemo_runspec_nb.spec.discovery as discovery
+
+    real_open = open
+
+    def no_reads(path, *args, **kwargs):
+        if str(path).endswith(".py"):
+            raise AssertionError(f"{path} was read although unchanged")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(discovery, "open", no_reads, raising=False)
+    second = discover(root, cache=cache)
+    assert second == first
+    assert [(e.path, e.line, str(e)) for e in second.errors] == [
+        (e.path, e.line, str(e)) for e in first.errors
+    ]
+    monkeypatch.undo()
+
+    # A changed file is parsed again.
+    recipe.write_text(make_script('[tool.runspec]\nname = "two"'))
+    assert [s.name for s in discover(root, cache=cache)] == ["two"]
+
+
+def test_recently_modified_files_are_never_trusted(tmp_path: Path, make_script):
+    root = tmp_path / "tree"
+    root.mkdir()
+    recipe = root / "r.py"
+    recipe.write_text(make_script('[tool.runspec]\nname = "one"'))
+    discover(root, cache=tmp_path / "c")
+    stat = recipe.stat()
+    recipe.write_text(make_script('[tool.runspec]\nname = "six"'))  # same size, maybe same mtime tick
+    os.utime(recipe, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert [s.name for s in discover(root, cache=tmp_path / "c")] == ["six"]
+
+
+def test_corrupt_or_unwritable_index_is_ignored(tmp_path: Path, make_script):
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / "r.py").write_text(make_script('[tool.runspec]\nname = "one"'))
+    cache = tmp_path / "cache"
+    discover(root, cache=cache)
+    for index in cache.iterdir():
+        index.write_text("{not json")
+    assert [s.name for s in discover(root, cache=cache)] == ["one"]
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    assert [s.name for s in discover(root, cache=blocker / "sub")] == ["one"]
+    assert [s.name for s in discover(root, cache=False)] == ["one"]
