@@ -8,11 +8,12 @@ step (:func:`secret_preamble`). The preamble names the file, never a value.
 
 What counts as secret (:func:`is_secret_name`)
 -----------------------------------------------
-A name is split into words at ``_``, ``-``, ``.`` and lower-to-upper case
-changes (``hfToken`` -> ``hf``, ``Token``). It is secret when one of its words,
-compared case-insensitively, is one of :data:`SECRET_WORDS` (``KEY``,
-``TOKEN``, ``SECRET``, ``PASSWORD``, ``CREDENTIAL``, their plurals, and a few
-common glued forms such as ``APIKEY`` and ``PASSWD``).
+The same rule that masks values in previews,
+:func:`nemo_runspec_nb.config.redact.is_secret_key`, so what a preview hides
+is exactly what is kept out of files: a name is split into words at ``_``,
+``-``, ``.`` and case changes (``hfToken`` -> ``hf``, ``Token``), and it is
+secret when one word is KEY, TOKEN, SECRET(S), PASSWORD, PASSWD,
+CREDENTIAL(S) or APIKEY, case-insensitively.
 
 Whole words only, on purpose: ``WANDB_API_KEY``, ``HF_TOKEN`` and
 ``AWS_SECRET_ACCESS_KEY`` are secret, while ``KEYBOARD_LAYOUT``, ``MONKEY``
@@ -30,42 +31,20 @@ import shlex
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from nemo_runspec_nb.config.redact import is_secret_key
 from nemo_runspec_nb.errors import LaunchError
 
 __all__ = [
     "SECRET_FILE_NAME",
-    "SECRET_WORDS",
     "is_secret_name",
     "secret_preamble",
     "split_secret_env",
     "write_secret_file",
 ]
 
-SECRET_WORDS: frozenset[str] = frozenset(
-    {
-        "KEY",
-        "KEYS",
-        "APIKEY",
-        "ACCESSKEY",
-        "PRIVATEKEY",
-        "TOKEN",
-        "TOKENS",
-        "AUTHTOKEN",
-        "SECRET",
-        "SECRETS",
-        "PASSWORD",
-        "PASSWORDS",
-        "PASSWD",
-        "CREDENTIAL",
-        "CREDENTIALS",
-    }
-)
-"""Words that make an environment variable name secret (upper case)."""
-
 SECRET_FILE_NAME = ".runspec-secrets.sh"
 """File name :func:`write_secret_file` uses inside a job directory."""
 
-_WORD_SPLIT = re.compile(r"[^0-9A-Za-z]+|(?<=[a-z0-9])(?=[A-Z])")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -75,7 +54,7 @@ def is_secret_name(name: str) -> bool:
     >>> is_secret_name("WANDB_API_KEY"), is_secret_name("hfToken"), is_secret_name("KEYBOARD_LAYOUT")
     (True, True, False)
     """
-    return any(word.upper() in SECRET_WORDS for word in _WORD_SPLIT.split(name) if word)
+    return is_secret_key(name)
 
 
 def split_secret_env(

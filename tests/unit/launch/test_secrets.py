@@ -27,7 +27,8 @@ from nemo_runspec_nb.launch.secrets import (
         "NGC_APIKEY",
         "my-secret",
         "KEY",
-        "SSH_KEYS",
+        "SSH_KEY",
+        "apiKey",
         "MYSQL_PASSWD",
     ],
 )
@@ -102,3 +103,10 @@ def test_invalid_variable_names_are_refused(tmp_path):
         write_secret_file(tmp_path, {"1BAD-TOKEN": "x"})
     assert info.value.key == "1BAD-TOKEN"
     assert not (tmp_path / SECRET_FILE_NAME).exists()
+
+
+@pytest.mark.parametrize("name", ["WANDB_API_KEY", "KEYBOARD_LAYOUT", "dbPassword", "max_tokens", "SSH_KEYS"])
+def test_routing_agrees_with_preview_redaction(name):
+    from nemo_runspec_nb.config.redact import is_secret_key
+
+    assert is_secret_name(name) == is_secret_key(name)
