@@ -1,0 +1,588 @@
+"""Jobs that never block the kernel: submit, watch, reconnect, cancel.
+
+:func:`submit` returns a :class:`JobHandle` at once, locally and on Slurm:
+
+* **local** (no profile, or ``executor = "local"``): a detached runner process
+  of ours (``python -m nemo_runspec_nb.launch._runner JOB_DIR``, in its own
+  session) runs the job through nemo-run's ``LocalExecutor`` and records how
+  it ended. The job outlives the kernel that launched it; status comes from
+  files in the job dir and logs from nemo-run's ``stdout.log``/``stderr.log``.
+* **slurm**: submitted through nemo-run's ``SlurmExecutor`` (detached); status
+  comes from ``squeue``/``sacct``, batched over all jobs of a refresh
+  (:func:`refresh_statuses`), logs from the srun output files.
+
+Every job directory (``.nemotron/jobs/<timestamp>-<recipe>/``) holds
+``job.yaml``, ``train.yaml`` (written by the caller), ``run.sh`` (exactly what
+the job runs), ``sbatch.sh`` (Slurm) and ``job.json`` (the record
+:func:`jobs` reads). Secret environment variables reach the job only through
+an owner-only file that ``run.sh`` sources and deletes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nemo_runspec_nb.errors import LaunchError
+
+from . import _records as rec
+from ._nemorun import NemoRun
+from .commands import build_command, render_run_script, resolve_workdir
+from .executors import build_executor, check_reachable, executor_kind, resolve_resources, setup_lines
+from .request import LaunchRequest
+from .secrets import is_secret_name, secret_preamble, split_secret_env, write_secret_file
+from .slurm_status import JobStatus, SlurmQuery
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "JobHandle",
+    "JobState",
+    "JobStatus",
+    "jobs",
+    "launch",
+    "refresh_statuses",
+    "render_command",
+    "render_script",
+    "submit",
+]
+
+_SECRET_FILE_HINT = ".runspec-secrets.sh"
+
+
+@dataclass(frozen=True)
+class JobState:
+    """A job's status at one moment, with its exit code and scheduler job id."""
+
+    status: JobStatus
+    exit_code: int | None = None
+    job_id: str | None = None
+    detail: str = ""
+
+    @property
+    def done(self) -> bool:
+        """True once the job succeeded, failed or was cancelled."""
+        return self.status.done
+
+    def __str__(self) -> str:
+        code = f" (exit {self.exit_code})" if self.exit_code is not None and self.done else ""
+        return f"{self.status.value}{code}"
+
+
+# -- rendering ------------------------------------------------------------------------------------
+def _split_env(request: LaunchRequest) -> tuple[dict[str, str], dict[str, str]]:
+    env = {**dict(request.runspec.env), **dict(request.env_vars)}
+    return split_secret_env(env, extra_secret_names=request.extra_secret_names)
+
+
+def _run_sh(request: LaunchRequest, *, secrets_path: Path | None) -> str:
+    public, _ = _split_env(request)
+    profile_env = {str(k): str(v) for k, v in (request.profile.get("env_vars") or {}).items()}
+    public = {k: v for k, v in {**profile_env, **public}.items() if not is_secret_name(k)}
+    kind = executor_kind(request.profile)
+    res = resolve_resources(request.profile, request.runspec)
+    command = build_command(
+        request.runspec,
+        script=request.script_path,
+        config=request.train_config,
+        nodes=res.nodes,
+        gpus_per_node=res.gpus_per_node,
+        nproc_per_node=res.nproc_per_node,
+    )
+    # Slurm runs the profile's setup lines in the sbatch script (executor.setup_lines).
+    return render_run_script(
+        command,
+        workdir=resolve_workdir(request.runspec),
+        name=request.name,
+        setup=request.runspec.setup,
+        setup_lines=setup_lines(request.profile) if kind == "local" else (),
+        env_exports=public if kind == "local" else None,
+        secret_preamble=secret_preamble(secrets_path) if secrets_path is not None else "",
+        state_dir=request.job_dir if kind == "local" else None,
+    )
+
+
+def render_command(request: LaunchRequest) -> str:
+    """The job's ``run.sh`` exactly as :func:`submit` would write it (secret values never appear)."""
+    _, secret = _split_env(request)
+    return _run_sh(request, secrets_path=request.job_dir / _SECRET_FILE_HINT if secret else None)
+
+
+def render_script(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> str:
+    """Preview without submitting: the sbatch script (Slurm, a nemo-run dry run) or ``run.sh`` (local)."""
+    kind = executor_kind(request.profile)
+    if kind != "slurm":
+        return render_command(request)
+    nr = nemorun or NemoRun(request.resolved_nemorun_home)
+    public, _ = _split_env(request)
+    executor = build_executor(
+        request.profile,
+        request.runspec,
+        nemorun=nr,
+        mode=request.mode,
+        env_vars=public,
+        packager=request.packager,
+    )
+    return nr.render_sbatch(
+        title=_title(request),
+        executor=executor,
+        script_path=request.job_dir / rec.RUN_SCRIPT,
+        task=_task(request),
+    )
+
+
+def _title(request: LaunchRequest) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in request.job_dir.name) or "job"
+
+
+def _task(request: LaunchRequest) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in request.name) or "job"
+
+
+def _public_profile(profile: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in profile.items():
+        if is_secret_name(str(key)):
+            continue
+        if key == "env_vars" and isinstance(value, Mapping):
+            value = {k: v for k, v in value.items() if not is_secret_name(str(k))}
+        out[str(key)] = value
+    return out
+
+
+# -- submit ---------------------------------------------------------------------------------------
+def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHandle:
+    """Start the job and return at once (local: a detached runner; Slurm: sbatch through nemo-run).
+
+    Raises:
+        LaunchError: bad profile, unreachable service, or nemo-run refused the job.
+
+    """
+    kind = executor_kind(request.profile)
+    if kind not in ("local", "slurm"):
+        raise LaunchError(
+            f"submitting to the {kind!r} executor is not supported yet",
+            key="executor",
+            hint="Use local or slurm; build_executor() gives the executor for your own nemo-run Experiment",
+        )
+    check_reachable(request.profile)
+    job_dir = request.job_dir
+    job_dir.mkdir(parents=True, exist_ok=True)
+    public, secret = _split_env(request)
+    secrets_path = write_secret_file(job_dir, secret) if secret else None
+    run_sh = job_dir / rec.RUN_SCRIPT
+    run_sh.write_text(_run_sh(request, secrets_path=secrets_path))
+    run_sh.chmod(0o755)
+    res = resolve_resources(request.profile, request.runspec)
+    home = request.resolved_nemorun_home
+    record: dict[str, Any] = {
+        "format": rec.RECORD_FORMAT,
+        "name": request.name,
+        "recipe": str(request.script_path),
+        "job_dir": str(job_dir),
+        "executor": kind,
+        "mode": request.mode,
+        "status": JobStatus.PENDING.value,
+        "exit_code": None,
+        "job_id": None,
+        "created": rec.now(),
+        "submitted": rec.now(),
+        "started": None,
+        "finished": None,
+        "nemorun_home": str(home),
+        "experiment_title": _title(request),
+        "experiment_id": None,
+        "experiment_dir": None,
+        "resources": {"nodes": res.nodes, "gpus_per_node": res.gpus_per_node},
+        "profile": _public_profile(request.profile),
+        "env_names": sorted([*public, *secret]),
+        "error": None,
+    }
+    rec.write_record(job_dir, record)
+    if kind == "local":
+        return _submit_local(job_dir, home)
+    return _submit_slurm(request, public, nemorun or NemoRun(home))
+
+
+def _submit_local(job_dir: Path, home: Path) -> JobHandle:
+    env = dict(os.environ)
+    env["NEMORUN_HOME"] = str(home)
+    # --daemonize: the runner forks and its parent exits at once, so we reap it here and the
+    # runner (re-parented away from this process) never becomes our zombie.
+    proc = subprocess.run(
+        [sys.executable, "-m", "nemo_runspec_nb.launch._runner", "--daemonize", str(job_dir)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        start_new_session=True,
+        env=env,
+        cwd=str(job_dir),
+        check=False,
+        timeout=60,
+    )
+    try:
+        runner_pid = int(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        rec.update_record(
+            job_dir, status=JobStatus.FAILED.value, error="runner did not start", finished=rec.now()
+        )
+        raise LaunchError(
+            "the local job runner did not start", path=job_dir, hint=" | ".join(detail)
+        ) from None
+    # The runner records its own PID (and owns job.json from now on); don't write it here.
+    record = rec.read_record(job_dir)
+    record.update(runner_pid=runner_pid, job_id=str(runner_pid))
+    return JobHandle(job_dir, record)
+
+
+def _submit_slurm(request: LaunchRequest, public: dict[str, str], nemorun: NemoRun) -> JobHandle:
+    job_dir = request.job_dir
+    try:
+        executor = build_executor(
+            request.profile,
+            request.runspec,
+            nemorun=nemorun,
+            mode=request.mode,
+            env_vars=public,
+            packager=request.packager,
+        )
+        sub = nemorun.submit_slurm(
+            title=_title(request),
+            executor=executor,
+            script_path=job_dir / rec.RUN_SCRIPT,
+            task=_task(request),
+        )
+    except LaunchError as exc:
+        rec.update_record(job_dir, status=JobStatus.FAILED.value, error=str(exc), finished=rec.now())
+        raise
+    (job_dir / rec.SBATCH_SCRIPT).write_text(sub.sbatch_script)
+    record = rec.update_record(
+        job_dir,
+        job_id=sub.job_id,
+        experiment_id=sub.experiment_id,
+        experiment_dir=str(sub.experiment_dir),
+    )
+    return JobHandle(job_dir, record)
+
+
+def launch(
+    request: LaunchRequest,
+    *,
+    on_output: Callable[[str], None] | None = None,
+    poll: float = 1.0,
+    timeout: float | None = None,
+    nemorun: NemoRun | None = None,
+) -> JobHandle:
+    """Submit ``request``; attached (``mode="run"``) also waits, passing new log text to ``on_output``."""
+    handle = submit(request, nemorun=nemorun)
+    if request.mode == "run":
+        handle.wait(timeout=timeout, poll=poll, on_output=on_output)
+    return handle
+
+
+# -- handles --------------------------------------------------------------------------------------
+class JobHandle:
+    """A launched job, live or finished, in this process or reconnected from its job dir."""
+
+    def __init__(
+        self, job_dir: str | Path, record: dict[str, Any] | None = None, *, query: SlurmQuery | None = None
+    ):
+        self.job_dir = Path(job_dir).absolute()
+        self._record = record if record is not None else rec.read_record(self.job_dir)
+        self._query = query
+
+    @classmethod
+    def from_job_dir(cls, path: str | Path) -> JobHandle:
+        """Reconnect to a job from its directory (any process, after a kernel restart)."""
+        return cls(Path(path))
+
+    # -- properties
+    @property
+    def name(self) -> str:
+        """The job's name."""
+        return str(self._record.get("name", ""))
+
+    @property
+    def executor(self) -> str:
+        """``"local"`` or ``"slurm"``."""
+        return str(self._record.get("executor", "local"))
+
+    @property
+    def job_id(self) -> str | None:
+        """Slurm job id, or the runner's PID for a local job."""
+        value = self._record.get("job_id")
+        return str(value) if value is not None else None
+
+    @property
+    def query(self) -> SlurmQuery:
+        """The Slurm query object this handle uses (counts CLI calls)."""
+        if self._query is None:
+            self._query = SlurmQuery()
+        return self._query
+
+    def to_dict(self) -> dict[str, Any]:
+        """The job record (as in ``job.json``), refreshed from disk."""
+        self._reload()
+        return dict(self._record)
+
+    def _reload(self) -> None:
+        with contextlib.suppress(LaunchError):
+            self._record = rec.read_record(self.job_dir)
+
+    def _cached(self) -> JobState | None:
+        status = JobStatus(self._record.get("status", "UNKNOWN"))
+        if status.done:
+            return JobState(
+                status, self._record.get("exit_code"), self.job_id, self._record.get("error") or ""
+            )
+        return None
+
+    # -- status
+    def status(self) -> JobState:
+        """The job's current state (one ``squeue``/``sacct`` for Slurm; only files for local jobs)."""
+        return refresh_statuses([self], query=self._query)[0]
+
+    def _local_state(self) -> JobState:
+        self._reload()
+        cached = self._cached()
+        if cached is not None:
+            return cached
+        job_dir, record = self.job_dir, self._record
+        code = rec.read_int(job_dir / rec.EXIT_CODE_FILE)
+        cancelled = (job_dir / rec.CANCEL_MARKER).exists()
+        job_alive = rec.pid_alive(rec.read_int(job_dir / rec.JOB_PID_FILE), str(job_dir))
+        runner_alive = rec.pid_alive(record.get("runner_pid"), str(job_dir))
+        if code is not None and not job_alive:
+            status = (
+                JobStatus.SUCCEEDED if code == 0 else JobStatus.CANCELLED if cancelled else JobStatus.FAILED
+            )
+            state = JobState(status, code, self.job_id)
+            # The runner owns the record while it lives; it writes the same result itself.
+            return state if runner_alive else self._settle(state)
+        if job_alive:
+            return JobState(JobStatus.RUNNING, None, self.job_id)
+        if runner_alive:
+            return JobState(JobStatus(record.get("status", "PENDING")), None, self.job_id)
+        self._reload()  # the runner may have finished between our reads
+        cached = self._cached()
+        if cached is not None:
+            return cached
+        if cancelled:
+            return self._settle(JobState(JobStatus.CANCELLED, None, self.job_id))
+        return JobState(JobStatus.UNKNOWN, None, self.job_id, "the runner process is gone and left no result")
+
+    def _settle(self, state: JobState) -> JobState:
+        """Store a final state in the record (so later reads cost nothing)."""
+        if state.done:
+            self._record = rec.update_record(
+                self.job_dir,
+                status=state.status.value,
+                exit_code=state.exit_code,
+                finished=self._record.get("finished") or rec.now(),
+            )
+        return state
+
+    def wait(
+        self,
+        timeout: float | None = None,
+        *,
+        poll: float = 1.0,
+        on_output: Callable[[str], None] | None = None,
+    ) -> JobState:
+        """Block until the job is done or ``timeout`` seconds passed; return the last state seen.
+
+        ``on_output`` receives log text as it appears (attached mode). Check ``.done`` on the result
+        when a timeout is given.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        offset = 0
+        while True:
+            state = self.status()
+            if on_output is not None:
+                text = self.logs()
+                if len(text) > offset:
+                    on_output(text[offset:])
+                    offset = len(text)
+            if state.done or (deadline is not None and time.monotonic() >= deadline):
+                return state
+            time.sleep(poll if deadline is None else max(0.0, min(poll, deadline - time.monotonic())))
+
+    # -- logs
+    def log_files(self) -> list[Path]:
+        """The files :meth:`logs` reads (they may not exist yet)."""
+        self._reload()
+        record = self._record
+        if record.get("executor") == "slurm":
+            exp = record.get("experiment_dir")
+            if not exp:
+                return []
+            job_id = record.get("job_id")
+            found = sorted(Path(exp).glob(f"*/log-*_{job_id}_*.out"))
+            return found or sorted(Path(exp).glob(f"*/sbatch_*_{job_id}.out"))
+        home = Path(record.get("nemorun_home", ""))
+        title = record.get("experiment_title", "")
+        base = home / "experiments" / title
+        out: list[Path] = []
+        for name in ("stdout.log", "stderr.log"):
+            out += sorted(base.glob(f"*/*/nemo_run/*/*/*/{name}"))
+        return out
+
+    def logs(self, tail: int | None = None) -> str:
+        """The job's output so far (stdout, then stderr); ``tail`` keeps the last N lines."""
+        chunks = []
+        for path in self.log_files():
+            try:
+                text = path.read_text(errors="replace")
+            except OSError:
+                continue
+            if text:
+                chunks.append(text if text.endswith("\n") else text + "\n")
+        text = "".join(chunks)
+        if tail is not None:
+            lines = text.splitlines(keepends=True)
+            text = "".join(lines[-tail:]) if tail > 0 else ""
+        return text
+
+    # -- control
+    def cancel(self) -> JobState:
+        """Cancel the job (scancel / SIGTERM to the job's process group); returns the state after."""
+        state = self.status()
+        if state.done:
+            return state
+        (self.job_dir / rec.CANCEL_MARKER).write_text(rec.now() + "\n")
+        if self.executor == "slurm":
+            if self.job_id:
+                self.query.cancel(self.job_id)
+            return self._wait_done(10.0)
+        self._signal_local(signal.SIGTERM)
+        state = self._wait_done(5.0)
+        if not state.done:
+            self._signal_local(signal.SIGKILL)
+            state = self._wait_done(5.0)
+        return state
+
+    def _signal_local(self, sig: signal.Signals) -> None:
+        job_pid = rec.read_int(self.job_dir / rec.JOB_PID_FILE)
+        runner_pid = self._record.get("runner_pid")
+        for pid in (job_pid, runner_pid):
+            if pid and rec.pid_alive(pid, str(self.job_dir)):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, sig)  # both lead their own session
+
+    def _wait_done(self, seconds: float) -> JobState:
+        deadline = time.monotonic() + seconds
+        while True:
+            state = self.status()
+            if state.done or time.monotonic() >= deadline:
+                return state
+            time.sleep(0.2)
+
+    def __repr__(self) -> str:
+        return (
+            f"JobHandle({self.name!r}, executor={self.executor!r}, job_id={self.job_id!r}, "
+            f"job_dir='{self.job_dir}')"
+        )
+
+
+# -- many jobs ------------------------------------------------------------------------------------
+def refresh_statuses(handles: Iterable[JobHandle], *, query: SlurmQuery | None = None) -> list[JobState]:
+    """States of many jobs, in order: one ``squeue`` (+ one ``sacct``) for all their Slurm jobs.
+
+    Finished jobs are answered from their records without any call. ``query.calls`` counts the
+    Slurm CLI calls made.
+    """
+    handles = list(handles)
+    states: list[JobState | None] = [None] * len(handles)
+    slurm: list[int] = []
+    for i, handle in enumerate(handles):
+        if handle.executor != "slurm":
+            states[i] = handle._local_state()
+            continue
+        handle._reload()
+        cached = handle._cached()
+        if cached is not None:
+            states[i] = cached
+        elif not handle.job_id:
+            states[i] = JobState(JobStatus.UNKNOWN, None, None, "not submitted")
+        else:
+            slurm.append(i)
+    if slurm:
+        q = query or handles[slurm[0]].query
+        found = q.states(handles[i].job_id or "" for i in slurm)
+        for i in slurm:
+            handle = handles[i]
+            s = found.get(handle.job_id or "")
+            if s is None:
+                states[i] = JobState(JobStatus.UNKNOWN, None, handle.job_id)
+                continue
+            status = s.status
+            if status.done and (handle.job_dir / rec.CANCEL_MARKER).exists() and status is JobStatus.FAILED:
+                status = JobStatus.CANCELLED
+            state = JobState(status, s.exit_code, handle.job_id, s.reason)
+            states[i] = handle._settle(state) if state.done else state
+    return [s if s is not None else JobState(JobStatus.UNKNOWN) for s in states]
+
+
+def jobs(
+    root: str | Path | None = None, *, refresh: bool = True, query: SlurmQuery | None = None
+) -> pd.DataFrame:
+    """A DataFrame of every job under ``root`` (default ``./.nemotron/jobs``), newest first.
+
+    Read from each job dir's ``job.json``; with ``refresh`` the unfinished ones get their current
+    state (one batched Slurm query for all Slurm jobs).
+    """
+    import pandas as pd
+
+    base = Path(root) if root is not None else Path.cwd() / ".nemotron" / "jobs"
+    handles: list[JobHandle] = []
+    for path in sorted(base.glob(f"*/{rec.RECORD_NAME}")) if base.is_dir() else []:
+        try:
+            handles.append(JobHandle(path.parent))
+        except LaunchError:
+            continue
+    states = refresh_statuses(handles, query=query) if refresh else [None] * len(handles)
+    rows = []
+    for handle, state in zip(handles, states, strict=True):
+        r = handle._record
+        rows.append(
+            {
+                "name": r.get("name"),
+                "status": (state.status.value if state is not None else r.get("status")),
+                "exit_code": (state.exit_code if state is not None else r.get("exit_code")),
+                "executor": r.get("executor"),
+                "mode": r.get("mode"),
+                "job_id": r.get("job_id"),
+                "submitted": r.get("submitted") or r.get("created"),
+                "finished": r.get("finished"),
+                "recipe": r.get("recipe"),
+                "job_dir": str(handle.job_dir),
+            }
+        )
+    columns = [
+        "name",
+        "status",
+        "exit_code",
+        "executor",
+        "mode",
+        "job_id",
+        "submitted",
+        "finished",
+        "recipe",
+        "job_dir",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    if not frame.empty:
+        frame = frame.sort_values(["submitted", "job_dir"], ascending=False, kind="stable").reset_index(
+            drop=True
+        )
+    return frame

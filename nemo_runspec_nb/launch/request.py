@@ -1,0 +1,113 @@
+"""What a launch needs, as one immutable value.
+
+The recipe facade composes the configs, writes ``job.yaml`` and ``train.yaml``
+into a fresh job directory, and hands the launch layer a :class:`LaunchRequest`.
+Everything below it (:mod:`.commands`, :mod:`.executors`, :mod:`.jobs`) reads
+only this value, so a request can be rendered (previewed) and submitted from
+the same object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
+
+from nemo_runspec_nb.errors import LaunchError
+
+if TYPE_CHECKING:
+    from nemo_runspec_nb.spec import Runspec
+
+__all__ = ["LAUNCH_MODES", "LaunchMode", "LaunchRequest"]
+
+LaunchMode = Literal["local", "run", "batch"]
+LAUNCH_MODES: tuple[str, ...] = ("local", "run", "batch")
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if isinstance(mapping, MappingProxyType):
+        return mapping
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class LaunchRequest:
+    """One job to launch: the recipe, its composed config, where to run it, how to wait.
+
+    Attributes:
+        name: Job name (usually the recipe name); used for nemo-run and Slurm job names.
+        job_dir: The job's own directory, e.g. ``.nemotron/jobs/20261129-101500-train``.
+            It already holds ``job.yaml`` and ``train.yaml``; the launch layer adds the
+            exact command (``run.sh``), the sbatch script (Slurm) and the record (``job.json``).
+        script_path: The recipe script the job runs.
+        runspec: The recipe's parsed ``[tool.runspec]`` (launch method, cmd template,
+            workdir, image, resource defaults).
+        config_path: The config the job reads; ``None`` means ``job_dir / "train.yaml"``.
+        profile: The merged env.toml execution profile (a plain mapping); empty means
+            "run on this machine" (nemo-run ``LocalExecutor``). See docs/executors.md.
+        mode: ``"local"`` and ``"batch"`` submit and return; ``"run"`` (attached) also
+            waits, streaming logs. Where the job runs is decided by ``profile``.
+        env_vars: Environment for the job. Names that look secret (KEY, TOKEN, SECRET,
+            PASSWORD, CREDENTIAL) never reach a file other than an owner-only secrets
+            file that the job sources and deletes.
+        packager: A nemo-run packager object for remote executors (``None``: the code is
+            used in place, which is right for local jobs and a Slurm cluster that shares
+            this file system).
+        nemorun_home: Where nemo-run keeps its experiment dirs; ``None`` means
+            ``<project>/.nemotron/nemorun`` next to the jobs directory.
+        extra_secret_names: Further env var names to treat as secret whatever they look like.
+
+    """
+
+    name: str
+    job_dir: Path
+    script_path: Path
+    runspec: Runspec
+    config_path: Path | None = None
+    profile: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    mode: LaunchMode = "local"
+    env_vars: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    packager: Any = None
+    nemorun_home: Path | None = None
+    extra_secret_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.mode not in LAUNCH_MODES:
+            raise LaunchError(
+                f"unknown launch mode {self.mode!r}",
+                key="mode",
+                hint=f"Use one of: {', '.join(LAUNCH_MODES)}",
+            )
+        object.__setattr__(self, "job_dir", Path(self.job_dir).absolute())
+        object.__setattr__(self, "script_path", Path(self.script_path).absolute())
+        if self.config_path is not None:
+            object.__setattr__(self, "config_path", Path(self.config_path).absolute())
+        if self.nemorun_home is not None:
+            object.__setattr__(self, "nemorun_home", Path(self.nemorun_home).absolute())
+        object.__setattr__(self, "profile", _frozen(self.profile))
+        object.__setattr__(self, "env_vars", _frozen({str(k): str(v) for k, v in self.env_vars.items()}))
+        object.__setattr__(self, "extra_secret_names", tuple(self.extra_secret_names))
+
+    @property
+    def train_config(self) -> Path:
+        """The config file the job reads (``config_path`` or ``job_dir/train.yaml``)."""
+        return self.config_path or self.job_dir / "train.yaml"
+
+    @property
+    def executor_name(self) -> str:
+        """The profile's ``executor`` key, ``"local"`` when the profile is silent."""
+        return str(self.profile.get("executor") or "local")
+
+    @property
+    def resolved_nemorun_home(self) -> Path:
+        """``nemorun_home``, else ``<project>/.nemotron/nemorun`` derived from ``job_dir``."""
+        if self.nemorun_home is not None:
+            return self.nemorun_home
+        jobs_root = self.job_dir.parent
+        if jobs_root.name == "jobs" and jobs_root.parent.name == ".nemotron":
+            return jobs_root.parent / "nemorun"
+        return jobs_root / ".nemorun"
