@@ -1,0 +1,129 @@
+"""Container images as enroot squash files on a cluster.
+
+Pyxis starts a container much faster from a local ``.sqsh`` file than from a
+registry. :func:`ensure_squashed_image` makes sure the file for an image
+exists under a cluster directory, importing it with ``enroot import`` only
+when it is missing (or when forced), through anything shaped like a
+nemo-run tunnel: ``tunnel.run(cmd)`` returning an object with ``.stdout`` and
+``.return_code`` (LocalTunnel, SSHTunnel, or a test double).
+
+File names come from :func:`container_to_sqsh_name`: the image reference with
+``/``, ``:``, ``@`` and ``#`` turned into ``+`` and any other character
+outside ``[A-Za-z0-9._-]`` into ``_``, so
+``nvcr.io/nvidia/nemo:25.11`` -> ``nvcr.io+nvidia+nemo+25.11.sqsh``. The
+mapping is deterministic, so every user of a shared directory finds the same
+file.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from typing import Protocol
+
+from nemo_runspec_nb.errors import LaunchError
+
+__all__ = [
+    "CommandResult",
+    "TunnelLike",
+    "container_to_sqsh_name",
+    "enroot_uri",
+    "ensure_squashed_image",
+    "get_squash_path",
+]
+
+_SEPARATORS = re.compile(r"[/:@#]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
+
+
+class CommandResult(Protocol):
+    """What a tunnel's ``run`` returns (fabric/invoke ``Result`` shape)."""
+
+    stdout: str
+    return_code: int
+
+
+class TunnelLike(Protocol):
+    """The part of a nemo-run tunnel this module uses."""
+
+    def run(self, command: str) -> CommandResult:
+        """Run ``command`` in a shell on the cluster."""
+        ...
+
+
+def _strip_scheme(image: str) -> str:
+    image = image.strip()
+    for scheme in ("docker://", "dockerd://", "podman://"):
+        if image.startswith(scheme):
+            return image[len(scheme) :]
+    return image
+
+
+def container_to_sqsh_name(image: str) -> str:
+    """Squash file name for ``image``: ``nvcr.io/nvidia/nemo:25.11`` -> ``nvcr.io+nvidia+nemo+25.11.sqsh``."""
+    if not isinstance(image, str) or not _strip_scheme(image):
+        raise LaunchError(f"not a container image: {image!r}", key="image")
+    name = _UNSAFE.sub("_", _SEPARATORS.sub("+", _strip_scheme(image))).strip("+")
+    return f"{name}.sqsh"
+
+
+def get_squash_path(image: str, squash_dir: str) -> str:
+    """Where the squash file for ``image`` lives in ``squash_dir`` (a path on the cluster)."""
+    if not squash_dir:
+        raise LaunchError("squash_dir is empty", key="squash_dir", hint="Set squash_dir in the profile")
+    return posixpath.join(squash_dir, container_to_sqsh_name(image))
+
+
+def enroot_uri(image: str) -> str:
+    """``image`` as ``enroot import`` expects it: ``docker://[REGISTRY#]IMAGE[:TAG]``.
+
+    The first path component is a registry when it has a ``.`` or ``:`` or is
+    ``localhost`` (Docker's own rule); otherwise the image is on Docker Hub.
+    """
+    ref = _strip_scheme(image)
+    first, sep, rest = ref.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost") and "#" not in ref:
+        return f"docker://{first}#{rest}"
+    return f"docker://{ref}"
+
+
+def _run(tunnel: TunnelLike, command: str, what: str) -> CommandResult:
+    try:
+        return tunnel.run(command)
+    except Exception as exc:  # tunnels raise their own types (invoke UnexpectedExit, paramiko errors)
+        raise LaunchError(f"{what} failed on the cluster: {exc}".strip()) from exc
+
+
+def ensure_squashed_image(tunnel: TunnelLike, image: str, squash_dir: str, *, force: bool = False) -> str:
+    """Make sure ``squash_dir`` holds the squash file for ``image``; return its path.
+
+    Checks for the file first and runs ``enroot import`` only when it is
+    missing or ``force`` is true (then the old file is removed first). An
+    ``image`` that already is a ``.sqsh`` path is returned as it is. The
+    check prints a word instead of relying on an exit code, so it works with
+    tunnels that raise on non-zero exits and with those that do not.
+    """
+    if image.endswith(".sqsh"):
+        return image  # already a squash file
+    path = get_squash_path(image, squash_dir)
+    quoted = shlex.quote(path)
+    if not force:
+        probe = _run(tunnel, f"if [ -f {quoted} ]; then echo present; else echo missing; fi", "checking")
+        if str(probe.stdout).strip().splitlines()[-1:] == ["present"]:
+            return path
+    command = (
+        f"mkdir -p {shlex.quote(squash_dir)} && rm -f {quoted} && "
+        f"enroot import --output {quoted} {shlex.quote(enroot_uri(image))}"
+    )
+    result = _run(tunnel, command, "enroot import")
+    if result.return_code != 0:
+        output = f"{result.stdout or ''}\n{getattr(result, 'stderr', '') or ''}"
+        tail = " / ".join(output.strip().splitlines()[-3:])
+        raise LaunchError(
+            f"enroot import of {image!r} failed with exit code {result.return_code}"
+            + (f": {tail}" if tail else ""),
+            path=path,
+            hint="Check that enroot is installed on the cluster and that you can pull the image there",
+        )
+    return path

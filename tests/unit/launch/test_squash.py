@@ -1,0 +1,145 @@
+from dataclasses import dataclass, field
+
+import pytest
+
+from nemo_runspec_nb.errors import LaunchError
+from nemo_runspec_nb.launch.squash import (
+    container_to_sqsh_name,
+    enroot_uri,
+    ensure_squashed_image,
+    get_squash_path,
+)
+
+
+@dataclass
+class Result:
+    stdout: str = ""
+    stderr: str = ""
+    return_code: int = 0
+
+
+@dataclass
+class FakeTunnel:
+    """Answers the existence probe from ``files``; records every command."""
+
+    files: set[str] = field(default_factory=set)
+    import_code: int = 0
+    commands: list[str] = field(default_factory=list)
+
+    def run(self, command: str) -> Result:
+        self.commands.append(command)
+        if command.startswith("if [ -f"):
+            path = command.split()[3].strip("'")
+            return Result("present\n" if path in self.files else "missing\n")
+        if "enroot import" in command:
+            if self.import_code:
+                return Result("pulling\n", "[ERROR] unauthorized\n", self.import_code)
+            return Result("done\n")
+        raise AssertionError(command)
+
+
+@pytest.mark.parametrize(
+    ("image", "name"),
+    [
+        ("nvcr.io/nvidia/nemo:25.11", "nvcr.io+nvidia+nemo+25.11.sqsh"),
+        ("nvcr.io/nvidia/nemo:25.11.nemotron_3_nano", "nvcr.io+nvidia+nemo+25.11.nemotron_3_nano.sqsh"),
+        ("ubuntu:22.04", "ubuntu+22.04.sqsh"),
+        ("docker://nvcr.io#nvidia/pytorch:24.01-py3", "nvcr.io+nvidia+pytorch+24.01-py3.sqsh"),
+        ("localhost:5000/img@sha256:abc", "localhost+5000+img+sha256+abc.sqsh"),
+        ("reg.io/a b/c$d", "reg.io+a_b+c_d.sqsh"),
+    ],
+)
+def test_sqsh_names_are_deterministic_and_filesystem_safe(image, name):
+    assert container_to_sqsh_name(image) == name
+    assert container_to_sqsh_name(image) == container_to_sqsh_name(image)
+    assert "/" not in name
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "docker://", None])
+def test_empty_images_are_refused(bad):
+    with pytest.raises(LaunchError, match="not a container image"):
+        container_to_sqsh_name(bad)
+
+
+def test_squash_path_joins_the_directory():
+    assert get_squash_path("ubuntu:22.04", "/lustre/sqsh") == "/lustre/sqsh/ubuntu+22.04.sqsh"
+    with pytest.raises(LaunchError, match="squash_dir is empty"):
+        get_squash_path("ubuntu:22.04", "")
+
+
+@pytest.mark.parametrize(
+    ("image", "uri"),
+    [
+        ("nvcr.io/nvidia/nemo:25.11", "docker://nvcr.io#nvidia/nemo:25.11"),
+        ("localhost:5000/img", "docker://localhost:5000#img"),
+        ("ubuntu:22.04", "docker://ubuntu:22.04"),
+        ("library/ubuntu", "docker://library/ubuntu"),
+        ("docker://nvcr.io#nvidia/nemo:25.11", "docker://nvcr.io#nvidia/nemo:25.11"),
+    ],
+)
+def test_enroot_uri_marks_the_registry(image, uri):
+    assert enroot_uri(image) == uri
+
+
+def test_existing_squash_file_is_not_imported_again():
+    tunnel = FakeTunnel(files={"/sq/nvcr.io+nvidia+nemo+25.11.sqsh"})
+    assert (
+        ensure_squashed_image(tunnel, "nvcr.io/nvidia/nemo:25.11", "/sq")
+        == "/sq/nvcr.io+nvidia+nemo+25.11.sqsh"
+    )
+    assert len(tunnel.commands) == 1
+    assert not any("enroot" in c for c in tunnel.commands)
+
+
+def test_missing_squash_file_is_imported():
+    tunnel = FakeTunnel()
+    path = ensure_squashed_image(tunnel, "nvcr.io/nvidia/nemo:25.11", "/sq")
+    assert path == "/sq/nvcr.io+nvidia+nemo+25.11.sqsh"
+    assert tunnel.commands[-1] == (
+        "mkdir -p /sq && rm -f /sq/nvcr.io+nvidia+nemo+25.11.sqsh && "
+        "enroot import --output /sq/nvcr.io+nvidia+nemo+25.11.sqsh 'docker://nvcr.io#nvidia/nemo:25.11'"
+    )
+
+
+def test_force_reimports_without_probing():
+    tunnel = FakeTunnel(files={"/sq/ubuntu+22.04.sqsh"})
+    ensure_squashed_image(tunnel, "ubuntu:22.04", "/sq", force=True)
+    assert len(tunnel.commands) == 1
+    assert "enroot import" in tunnel.commands[0]
+
+
+def test_a_sqsh_path_is_used_as_it_is():
+    tunnel = FakeTunnel()
+    assert ensure_squashed_image(tunnel, "/images/my.sqsh", "/sq") == "/images/my.sqsh"
+    assert tunnel.commands == []
+
+
+def test_failed_import_is_a_launch_error_with_the_output_tail():
+    tunnel = FakeTunnel(import_code=1)
+    with pytest.raises(
+        LaunchError, match=r"enroot import of 'private/img:1' failed with exit code 1: .*unauthorized"
+    ):
+        ensure_squashed_image(tunnel, "private/img:1", "/sq")
+
+
+def test_tunnel_exceptions_become_launch_errors():
+    class Broken:
+        def run(self, command: str) -> Result:
+            raise OSError("connection refused")
+
+    with pytest.raises(LaunchError, match="checking failed on the cluster: connection refused"):
+        ensure_squashed_image(Broken(), "ubuntu:22.04", "/sq")
+
+
+def test_works_with_a_real_shell_tunnel(tmp_path):
+    import subprocess
+
+    class ShellTunnel:
+        def run(self, command: str) -> Result:
+            out = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=False)
+            return Result(out.stdout, out.stderr, out.returncode)
+
+    squash = tmp_path / "sq"
+    squash.mkdir()
+    (squash / "ubuntu+22.04.sqsh").write_text("")
+    assert ensure_squashed_image(ShellTunnel(), "ubuntu:22.04", str(squash)) == f"{squash}/ubuntu+22.04.sqsh"
