@@ -1,4 +1,3 @@
-# ruff: noqa: PTH100, PTH102, PTH103, PTH105, PTH108, PTH110, PTH111, PTH118, PTH119, PTH120, PTH208
 # Plain str paths and os calls on purpose: the local store is the hot path of the
 # tables (10,000 manifests), where pathlib objects cost more than the reads.
 """Byte-level storage under a registry root: local disk fast path, any fsspec store otherwise.
@@ -52,6 +51,14 @@ class Store(Protocol):
         """Sorted numbers N of the ``v{N}/manifest.json`` files under ``name_dir``."""
         ...
 
+    def read_versions(self, name_dir: str) -> list[tuple[int, bytes]]:
+        """``(N, manifest bytes)`` of every committed version under ``name_dir``, ascending."""
+        ...
+
+    def count_versions(self, name_dir: str, up_to: int) -> int:
+        """How many ``v{N}`` entries with ``N <= up_to`` exist, without opening them."""
+        ...
+
     def exists(self, path: str) -> bool:
         """Whether a file or directory exists at ``path``."""
         ...
@@ -103,8 +110,7 @@ class LocalStore:
         return os.path.join(self.root, *parts)
 
     def read_bytes(self, path: str) -> bytes:
-        with open(path, "rb") as f:
-            return f.read()
+        return _read_file(path)
 
     def list_dir(self, path: str) -> list[str]:
         try:
@@ -127,6 +133,23 @@ class LocalStore:
                 found.append(number)
         found.sort()
         return found
+
+    def read_versions(self, name_dir: str) -> list[tuple[int, bytes]]:
+        # The hot path of the tables: one listdir, then one open per version, in order.
+        numbers = sorted(n for n in map(version_of_dirname, self.list_dir(name_dir)) if n is not None)
+        prefix = name_dir + os.sep + "v"
+        found = []
+        for number in numbers:
+            try:
+                found.append((number, _read_file(f"{prefix}{number}{os.sep}manifest.json")))
+            except FileNotFoundError:
+                continue  # claimed, not committed yet
+        return found
+
+    def count_versions(self, name_dir: str, up_to: int) -> int:
+        return sum(
+            1 for n in map(version_of_dirname, self.list_dir(name_dir)) if n is not None and n <= up_to
+        )
 
     def exists(self, path: str) -> bool:
         return os.path.exists(path)
@@ -166,6 +189,24 @@ class LocalStore:
 
     def local_path(self, path: str) -> str | None:
         return path
+
+
+_FIRST_READ = 1 << 16
+
+
+def _read_file(path: str) -> bytes:
+    """Whole file through ``os.open``/``os.read``: a third cheaper than ``open()`` for small files."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        data = os.read(fd, _FIRST_READ)
+        if len(data) < _FIRST_READ:
+            return data
+        chunks = [data]
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -231,6 +272,21 @@ class FsspecStore:
                 found.append(number)
         found.sort()
         return found
+
+    def read_versions(self, name_dir: str) -> list[tuple[int, bytes]]:
+        numbers = self.committed_versions(name_dir)
+        paths = [f"{name_dir}/v{n}/manifest.json" for n in numbers]
+        contents = self.fs.cat(paths, on_error="omit") if paths else {}
+        by_path = {self.fs._strip_protocol(k): v for k, v in contents.items()}
+        found = []
+        for number, path in zip(numbers, paths, strict=True):
+            data = by_path.get(self.fs._strip_protocol(path))
+            if data is not None:
+                found.append((number, bytes(data)))
+        return found
+
+    def count_versions(self, name_dir: str, up_to: int) -> int:
+        return sum(1 for n in self.committed_versions(name_dir) if n <= up_to)
 
     def exists(self, path: str) -> bool:
         return bool(self.fs.exists(path))

@@ -93,8 +93,8 @@ def _root_from_config(config: Mapping[str, Any], env_path: Path | None) -> str:
     base = env_path.parent if env_path is not None else Path.cwd()
     if configured is None:
         return str(base / DEFAULT_ROOT)
-    text = os.path.expanduser(str(configured))  # noqa: PTH111 - may be a URL, not a path
-    if "://" in text or os.path.isabs(text):  # noqa: PTH117
+    text = os.path.expanduser(str(configured))
+    if "://" in text or os.path.isabs(text):
         return text
     return str(base / text)
 

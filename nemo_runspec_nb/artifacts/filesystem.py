@@ -149,7 +149,7 @@ class ArtifactFileSystem(AbstractFileSystem):  # type: ignore[misc]
         """Copy one file out of an artifact to the local path ``lpath``."""
         fs, target, _ = self._target(rpath)
         if fs.isdir(target):
-            os.makedirs(lpath, exist_ok=True)  # noqa: PTH103 - fsspec passes str paths
+            os.makedirs(lpath, exist_ok=True)
             return
         fs.get_file(target, lpath, **kwargs)
 

@@ -356,20 +356,15 @@ class ArtifactRegistry:
         """Raw manifest dicts of every committed version, oldest first (one read each)."""
         validate_name(name)
         name_dir = self._name_dir(name)
-        read = self._store.read_bytes
-        records = []
-        for entry in self._store.list_dir(name_dir):
-            if len(entry) < 2 or entry[0] != "v" or not entry[1:].isdigit():
-                continue
-            try:
-                data = read(self._store.join(name, entry, "manifest.json"))
-            except FileNotFoundError:
-                continue  # claimed, not yet committed
-            records.append(json.loads(data))
+        loads = json.loads
+        records = [loads(data) for _, data in self._store.read_versions(name_dir)]
         if not records and not self._store.exists(name_dir):
             raise self._not_found(ArtifactRef(name))
-        records.sort(key=lambda r: r["version"])
         return records
+
+    def _count_versions(self, name: str, up_to: int) -> int:
+        """Version directories of ``name`` up to ``up_to``, counted without opening them."""
+        return self._store.count_versions(self._name_dir(name), up_to)
 
     def _latest_record(self, name: str) -> dict[str, Any] | None:
         """Raw manifest dict of the latest version, ``None`` when nothing is committed."""

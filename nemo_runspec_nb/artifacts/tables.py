@@ -8,7 +8,6 @@ Each manifest is read once; on local disk the reads go straight through ``open``
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from nemo_runspec_nb.artifacts.manifest import ArtifactManifest
@@ -43,14 +42,18 @@ def _registry(registry: ArtifactRegistry | None) -> ArtifactRegistry:
     return default_registry()
 
 
-def _timestamps(frame: pd.DataFrame) -> pd.DataFrame:
+def _timestamps(values: list[Any]) -> Any:
+    """ISO 8601 strings -> a UTC ``DatetimeIndex`` (fast path for the registry's own ``+00:00``)."""
+    import numpy as np
     import pandas as pd
 
-    if len(frame):
-        frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True, format="ISO8601")
-    else:
-        frame["created_at"] = pd.Series([], dtype="datetime64[ns, UTC]")
-    return frame
+    if values and all(type(v) is str and v.endswith("+00:00") for v in values):
+        try:
+            naive = np.array([v[:-6] for v in values], dtype="datetime64[us]")
+            return pd.DatetimeIndex(naive).tz_localize("UTC")
+        except ValueError:
+            pass
+    return pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601", errors="coerce")
 
 
 def table(registry: ArtifactRegistry | None = None) -> pd.DataFrame:
@@ -68,21 +71,30 @@ def table(registry: ArtifactRegistry | None = None) -> pd.DataFrame:
             continue  # a name whose first version is still being written
         columns["name"].append(name)
         columns["latest"].append(record["version"])
-        columns["versions"].append(len(reg.versions(name)))
+        columns["versions"].append(reg._count_versions(name, record["version"]))
         for key in ("type", "created_at", "producer", "path"):
             columns[key].append(record.get(key))
-    frame = pd.DataFrame(columns, columns=list(TABLE_COLUMNS))
-    frame["latest"] = frame["latest"].astype("int64")
-    frame["versions"] = frame["versions"].astype("int64")
-    return _timestamps(frame)
+    columns["created_at"] = _timestamps(columns["created_at"])
+    return pd.DataFrame(columns, columns=list(TABLE_COLUMNS)).astype({"latest": "int64", "versions": "int64"})
 
 
-def _flatten(metadata: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> None:
-    for key, value in metadata.items():
-        if isinstance(value, Mapping) and value:
-            _flatten(value, f"{prefix}{key}.", out)
+def _metadata_columns(metadata: list[Any], prefix: str = "") -> dict[str, list[Any]]:
+    """Column-wise flattening: ``[{"a": {"b": 1}}, {"c": 2}]`` -> ``{"a.b": [1, None], "c": [None, 2]}``.
+
+    A key holding a dict in some rows and a plain value in others keeps the plain
+    values under its own name and the dict's keys as dotted columns.
+    """
+    rows = [m if type(m) is dict else {} for m in metadata]
+    out: dict[str, list[Any]] = {}
+    for key in dict.fromkeys(k for row in rows for k in row):
+        values = [row.get(key) for row in rows]
+        if any(type(v) is dict and v for v in values):
+            if any(v is not None and type(v) is not dict for v in values):
+                out[f"{prefix}{key}"] = [None if type(v) is dict else v for v in values]
+            out.update(_metadata_columns(values, f"{prefix}{key}."))
         else:
-            out[f"{prefix}{key}"] = value
+            out[f"{prefix}{key}"] = values
+    return out
 
 
 def versions(name: str, registry: ArtifactRegistry | None = None) -> pd.DataFrame:
@@ -90,7 +102,7 @@ def versions(name: str, registry: ArtifactRegistry | None = None) -> pd.DataFram
 
     Nested metadata becomes dotted columns (``stats.mean``); a metadata key that
     clashes with a fixed column is prefixed ``metadata.``. Versions lacking a key
-    get ``NaN``/``None``. Raises :class:`ArtifactNotFoundError` for unknown names.
+    get ``None``/``NaN``. Raises :class:`ArtifactNotFoundError` for unknown names.
     """
     import pandas as pd
 
@@ -99,35 +111,24 @@ def versions(name: str, registry: ArtifactRegistry | None = None) -> pd.DataFram
     aliases_of: dict[int, list[str]] = {}
     for alias, number in reg.aliases(name).items():
         aliases_of.setdefault(number, []).append(alias)
-    fixed: dict[str, list[Any]] = {c: [] for c in VERSION_COLUMNS}
-    extra: dict[str, list[Any]] = {}
+    numbers = [r["version"] for r in records]
+    columns: dict[str, list[Any]] = {
+        "name": [name] * len(records),
+        "version": numbers,
+        "aliases": [aliases_of.get(n, []) for n in numbers],
+    }
+    for key in ("type", "created_at", "producer", "path"):
+        columns[key] = [r.get(key) for r in records]
+    columns["created_at"] = _timestamps(columns["created_at"])
+    columns["inputs"] = [r.get("inputs") or [] for r in records]
+    columns["used_artifacts"] = [r.get("used_artifacts") or [] for r in records]
     reserved = set(VERSION_COLUMNS)
-    for row, record in enumerate(records):
-        number = record["version"]
-        fixed["name"].append(name)
-        fixed["version"].append(number)
-        fixed["aliases"].append(aliases_of.get(number, []))
-        fixed["type"].append(record.get("type"))
-        fixed["created_at"].append(record.get("created_at"))
-        fixed["producer"].append(record.get("producer"))
-        fixed["path"].append(record.get("path"))
-        fixed["inputs"].append(list(record.get("inputs") or ()))
-        fixed["used_artifacts"].append(list(record.get("used_artifacts") or ()))
-        metadata = record.get("metadata") or {}
-        flat: dict[str, Any] = {}
-        _flatten(metadata, "", flat)
-        for key, value in flat.items():
-            column = f"metadata.{key}" if key in reserved else key
-            values = extra.get(column)
-            if values is None:
-                values = extra[column] = [None] * row
-            values.append(value)
-        for values in extra.values():
-            if len(values) == row:
-                values.append(None)
-    frame = pd.DataFrame({**fixed, **extra})
-    frame["version"] = frame["version"].astype("int64")
-    return _timestamps(frame)
+    for key, values in _metadata_columns([r.get("metadata") for r in records]).items():
+        columns[f"metadata.{key}" if key in reserved else key] = values
+    frame = pd.DataFrame(columns)
+    if not records:
+        frame = frame.astype({"version": "int64"})
+    return frame
 
 
 def lineage(

@@ -32,7 +32,7 @@ REGISTRY_METADATA_KEY = "nemotron_registry"
 def _reference_uri(path: str) -> str:
     if "://" in path:
         return path
-    return "file://" + os.path.abspath(path)  # noqa: PTH100 - manifests hold str paths
+    return "file://" + os.path.abspath(path)
 
 
 def _strip_file_scheme(uri: str) -> str:
