@@ -1,0 +1,94 @@
+"""The command a job runs, from run.launch / run.cmd / run.workdir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nemo_runspec_nb.errors import LaunchError
+from nemo_runspec_nb.launch import build_command, render_run_script
+from nemo_runspec_nb.launch.commands import resolve_workdir
+from nemo_runspec_nb.spec import Runspec, RunspecRun
+
+S, C = Path("/r/train.py"), Path("/j/train.yaml")
+
+
+def _spec(launch: str = "direct", cmd: str | None = None, workdir: str | None = None) -> Runspec:
+    return Runspec(script_path=S, run=RunspecRun(launch=launch, cmd=cmd, workdir=workdir))  # type: ignore[arg-type]
+
+
+def test_direct_default_template():
+    assert build_command(_spec(), script=S, config=C) == "python /r/train.py --config /j/train.yaml"
+
+
+def test_python_is_direct():
+    assert build_command(_spec("python"), script=S, config=C) == "python /r/train.py --config /j/train.yaml"
+
+
+def test_placeholders_are_shell_quoted():
+    cmd = build_command(_spec(cmd="python {script} -c {config} --x"), script=Path("/a b/t.py"), config=C)
+    assert cmd == "python '/a b/t.py' -c /j/train.yaml --x"
+
+
+def test_torchrun_single_node_cpu():
+    cmd = build_command(_spec("torchrun"), script=S, config=C, gpus_per_node=0)
+    assert cmd == "torchrun --nproc_per_node=1 --standalone /r/train.py --config /j/train.yaml"
+
+
+def test_torchrun_gpus_and_gpu_keyword():
+    assert build_command(_spec("torchrun"), script=S, config=C, gpus_per_node=4).startswith(
+        "torchrun --nproc_per_node=4 --standalone /r/train.py"
+    )
+    assert "--nproc_per_node=gpu" in build_command(_spec("torchrun"), script=S, config=C, gpus_per_node="gpu")
+
+
+def test_torchrun_multi_node_uses_a_c10d_rendezvous():
+    cmd = build_command(_spec("torchrun"), script=S, config=C, nodes=2, gpus_per_node=8)
+    assert cmd.startswith("torchrun --nproc_per_node=8 --nnodes=2 --rdzv_backend=c10d --rdzv_endpoint=")
+    assert '--rdzv_id="$SLURM_JOB_ID"' in cmd
+    assert cmd.endswith("/r/train.py --config /j/train.yaml")
+
+
+def test_torchrun_with_a_custom_template_without_python():
+    cmd = build_command(_spec("torchrun", cmd="{script} --cfg {config}"), script=S, config=C, gpus_per_node=2)
+    assert cmd == "torchrun --nproc_per_node=2 --standalone /r/train.py --cfg /j/train.yaml"
+
+
+def test_ray_runs_the_template_as_is():
+    assert (
+        build_command(_spec("ray"), script=S, config=C, nodes=2)
+        == "python /r/train.py --config /j/train.yaml"
+    )
+
+
+def test_bad_template_and_bad_launcher():
+    with pytest.raises(LaunchError, match="bad run.cmd") as info:
+        build_command(_spec(cmd="python {script} {nope}"), script=S, config=C)
+    assert info.value.key == "run.cmd"
+    with pytest.raises(LaunchError, match="Did you mean 'torchrun'"):
+        build_command(_spec("torchrn"), script=S, config=C)
+
+
+def test_workdir_is_relative_to_the_script():
+    assert resolve_workdir(_spec()) == Path("/r")
+    assert resolve_workdir(_spec(workdir="..")) == Path("/")
+
+
+def test_run_script_orders_env_secrets_setup_and_command(tmp_path):
+    text = render_run_script(
+        "python t.py",
+        workdir=Path("/w"),
+        name="t",
+        setup="pip list >/dev/null",
+        setup_lines=["module load x"],
+        secret_preamble=". /j/.secrets",
+        env_exports={"A": "x y"},
+        state_dir=tmp_path,
+    )
+    lines = text.splitlines()
+    assert lines[0] == "#!/usr/bin/env bash"
+    order = [lines.index(x) for x in ("export A='x y'", ". /j/.secrets", "module load x", "cd /w || exit 1")]
+    assert order == sorted(order)
+    assert f"echo $$ > {tmp_path / 'job.pid'}" in lines
+    assert lines[-1] == "exit $rc"
