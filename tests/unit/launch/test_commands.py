@@ -63,7 +63,7 @@ def test_ray_runs_the_template_as_is():
 
 
 def test_bad_template_and_bad_launcher():
-    with pytest.raises(LaunchError, match="bad run.cmd") as info:
+    with pytest.raises(LaunchError, match=r"bad run\.cmd") as info:
         build_command(_spec(cmd="python {script} {nope}"), script=S, config=C)
     assert info.value.key == "run.cmd"
     with pytest.raises(LaunchError, match="Did you mean 'torchrun'"):
