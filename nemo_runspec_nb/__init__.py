@@ -16,22 +16,28 @@ from .spec import Runspec, RunspecConfig, RunspecResources, RunspecRun, discover
 
 if TYPE_CHECKING:
     from . import artifacts, config
-    from .recipe import catalog
+    from .launch import JobHandle
+    from .recipe import ComposedJob, Recipe, Session, catalog, jobs
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ComposedJob",
+    "JobHandle",
+    "Recipe",
     "Runspec",
     "RunspecConfig",
     "RunspecError",
     "RunspecResources",
     "RunspecRun",
+    "Session",
     "__version__",
     "artifacts",
     "catalog",
     "config",
     "discover",
     "errors",
+    "jobs",
     "parse",
     "parse_text",
 ]
@@ -39,6 +45,11 @@ __all__ = [
 # name -> (module, attribute or None for the module itself)
 _LAZY: dict[str, tuple[str, str | None]] = {
     "catalog": (".recipe", "catalog"),
+    "jobs": (".recipe", "jobs"),
+    "Recipe": (".recipe", "Recipe"),
+    "ComposedJob": (".recipe", "ComposedJob"),
+    "Session": (".recipe", "Session"),
+    "JobHandle": (".launch", "JobHandle"),
     "artifacts": (".artifacts", None),
     "config": (".config", None),
 }

@@ -9,6 +9,11 @@ import sys
 import nemo_runspec_nb as nrs
 
 INTENDED = {
+    "ComposedJob",
+    "JobHandle",
+    "Recipe",
+    "Session",
+    "jobs",
     "Runspec",
     "RunspecConfig",
     "RunspecError",
