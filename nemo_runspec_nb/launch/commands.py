@@ -149,7 +149,7 @@ def render_run_script(
         command: From :func:`build_command`.
         workdir: Directory the command runs in.
         name: Job name, for the header comment.
-        setup: The recipe's ``setup`` shell lines.
+        setup: The recipe's ``setup`` text (a description; written as comments).
         setup_lines: The profile's setup lines (run before the recipe's).
         secret_preamble: Lines that source and delete the secrets file (names no value).
         env_exports: Public environment variables to export (local jobs; Slurm jobs get them
@@ -173,7 +173,10 @@ def render_run_script(
         out += ["", "# environment", *(f"export {k}={shlex.quote(v)}" for k, v in env_exports.items())]
     if secret_preamble.strip():
         out += ["", "# secrets (from an owner-only file, deleted after reading)", secret_preamble.rstrip()]
-    setup_block = [*setup_lines, *([setup.rstrip()] if setup.strip() else [])]
+    if setup.strip():
+        # [tool.runspec] setup describes what the image provides; it is prose, never run.
+        out += ["", "# recipe setup notes:", *(f"#   {line}" for line in setup.strip().splitlines())]
+    setup_block = list(setup_lines)
     if setup_block:
         out += ["", "# setup", "set -e", *setup_block, "set +e"]
     out += ["", f"cd {shlex.quote(str(workdir))} || exit 1", command]
