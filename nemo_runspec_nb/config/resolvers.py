@@ -241,11 +241,12 @@ class ResolverSession:
         run_refs = run_refs or {}
         hints = []
         if alias is None:
-            close = did_you_mean(ref, run_refs)
+            entries = sorted(k for k, v in run_refs.items() if is_artifact_reference(v))
+            close = did_you_mean(ref, entries)
             if close:
                 hints.append(f"{close[:-1]} (a run.* entry)?")
-            if run_refs:
-                hints.append(f"run.* artifact entries: {', '.join(sorted(run_refs))}")
+            if entries:
+                hints.append(f"run.* artifact entries: {', '.join(entries)}")
         if self.registry is None:
             raise ConfigError(
                 f"${{art:{shown},...}} needs an artifact registry, and this session has none",

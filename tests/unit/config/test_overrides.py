@@ -207,7 +207,12 @@ def test_malformed_tokens_name_the_token_and_position(token, position, why):
 
 def test_parse_override_fields():
     parsed = parse_override("++a.b[2].c=[1]")
-    assert (parsed.op, parsed.key, parsed.path, parsed.value) == ("force_add", "a.b[2].c", ("a", "b", 2, "c"), [1])
+    assert (parsed.op, parsed.key, parsed.path, parsed.value) == (
+        "force_add",
+        "a.b[2].c",
+        ("a", "b", 2, "c"),
+        [1],
+    )
     assert parse_override("~x").has_value is False
     assert parse_override("x==y").value == "=y"
 
@@ -221,7 +226,9 @@ def test_a_non_string_override_is_rejected():
 
 
 def test_a_nested_mapping_is_a_set_of_leaf_overrides(cfg):
-    out = OmegaConf.to_container(apply_mapping_overrides(cfg, {"train": {"lr": 0.2, "optim": {"name": "sgd"}}}))
+    out = OmegaConf.to_container(
+        apply_mapping_overrides(cfg, {"train": {"lr": 0.2, "optim": {"name": "sgd"}}})
+    )
     assert out["train"]["lr"] == 0.2
     assert out["train"]["optim"] == {"name": "sgd", "betas": [0.9, 0.99]}
     assert out["train"]["steps"] == 100

@@ -171,7 +171,7 @@ def test_a_special_section_is_not_a_profile(env):
 
 
 def test_profile_without_any_env_file(project):
-    with pytest.raises(ProfileError, match="no env.toml was found") as info:
+    with pytest.raises(ProfileError, match=r"no env\.toml was found") as info:
         load_env_profile("dev")
     assert "NEMOTRON_ENV_FILE" in str(info.value)
 
