@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from nemo_runspec_nb.config._tree import merge_into
 from nemo_runspec_nb.config._yaml import load_yaml_file
@@ -282,4 +283,9 @@ def load_config(path: Path | str, *, provenance: ProvenanceRecorder | None = Non
         raise ConfigNotFoundError(
             f"config file not found: {path}", path=path, hint=_available_hint(path.stem, choices)
         )
-    return OmegaConf.create(load_config_data(path, provenance))
+    data = load_config_data(path, provenance)
+    try:
+        return OmegaConf.create(data)
+    except OmegaConfBaseException as exc:  # e.g. a key OmegaConf cannot hold
+        key = str(getattr(exc, "full_key", "") or "") or None
+        raise ConfigError(f"not a valid config: {str(exc).splitlines()[0]}", path=path, key=key) from None

@@ -99,6 +99,8 @@ def load_env_file(path: Path | str | None = None) -> dict[str, Any]:
         forced = os.environ.get(ENV_FILE_VAR)
         hint = f"${ENV_FILE_VAR} points here; fix or unset it" if forced and Path(forced) == path else ""
         raise ConfigNotFoundError(f"env file not found: {path}", path=path, hint=hint) from None
+    except OSError as exc:
+        raise ProfileError(f"cannot read env file: {exc.strerror or exc}", path=path) from None
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:

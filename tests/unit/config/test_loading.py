@@ -289,3 +289,10 @@ def test_json_syntax_error_names_the_line(write):
         load_config(path)
     assert info.value.line == 4
     assert "invalid JSON" in str(info.value)
+
+
+def test_a_key_omegaconf_cannot_hold_names_the_file(write):
+    path = write("config/odd.yaml", "? [1, 2]\n: value\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.path == path

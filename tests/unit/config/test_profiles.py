@@ -255,3 +255,9 @@ def test_a_special_section_that_is_not_a_table(write):
     with pytest.raises(ProfileError, match=r"\[wandb\] must be a table") as info:
         get_wandb_config()
     assert info.value.key == "wandb"
+
+
+def test_an_env_file_that_is_a_directory(project):
+    (project / "env.toml").mkdir()
+    with pytest.raises(ProfileError, match="cannot read env file"):
+        load_env_file(project / "env.toml")
