@@ -14,7 +14,12 @@ from nemo_runspec_nb.artifacts import ArtifactRegistry
 @pytest.fixture(autouse=True)
 def _no_ambient_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never see a registry configured by the environment they run in."""
-    for var in ("NEMOTRON_ARTIFACTS_ROOT", "NEMOTRON_ARTIFACTS_WANDB", "NEMOTRON_PRODUCER"):
+    for var in (
+        "NEMOTRON_ARTIFACTS_ROOT",
+        "NEMOTRON_ARTIFACTS_WANDB",
+        "NEMOTRON_PRODUCER",
+        "NEMOTRON_ENV_FILE",
+    ):
         monkeypatch.delenv(var, raising=False)
 
 
