@@ -276,7 +276,7 @@ class ResolverSession:
     def art(self, name: str, field: str = "path", root: Any = None) -> Any:
         """Resolve ``${art:NAME,FIELD}`` against ``root`` (the config being resolved)."""
         run_refs = _run_refs(root)
-        ref = run_refs.get(name)
+        ref = run_refs.get(name) or _interpolated_run_ref(root, name)
         artifact = (
             self.artifact(ref, alias=name, run_refs=run_refs)
             if ref
@@ -307,6 +307,18 @@ def _run_refs(root: Any) -> dict[str, str]:
         if isinstance(value, str) and "${" not in value:
             refs[str(key)] = value
     return refs
+
+
+def _interpolated_run_ref(root: Any, name: str) -> str | None:
+    """``run.NAME: ${oc.env:DATA_REF}``: resolve that one entry (it must give a string)."""
+    if not isinstance(root, DictConfig) or "run" not in root:
+        return None
+    run = root._get_node("run")
+    child = run._get_node(name) if isinstance(run, DictConfig) and name in run else None
+    if child is None or not isinstance(child._value(), str):
+        return None
+    value = OmegaConf.select(root, f"run.{name}")
+    return value if isinstance(value, str) and value else None
 
 
 def _field(artifact: Any, name: str, field: str) -> Any:

@@ -240,3 +240,9 @@ def test_run_interpolations_are_substituted_from_the_run_section():
 )
 def test_is_artifact_reference(value, expected):
     assert is_artifact_reference(value) is expected
+
+
+def test_a_run_entry_may_itself_be_an_interpolation(registry, monkeypatch):
+    monkeypatch.setenv("DATA_REF", "tiny-data:v1")
+    cfg = OmegaConf.create({"run": {"data": "${oc.env:DATA_REF}"}, "p": "${art:data,path}"})
+    assert ResolverSession(registry).resolve(cfg).p == "/store/tiny-data/v1"
