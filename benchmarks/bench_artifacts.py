@@ -12,10 +12,12 @@ every name. Both are timed in the same run, best of ``repeats``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
 from nemo_runspec_nb.artifacts import ArtifactRegistry, table, versions
@@ -43,6 +45,42 @@ def build_registry(
             )
             paths.append(str(root / "registry" / name / f"v{version}" / "manifest.json"))
     return reg, paths
+
+
+def write_registry(
+    root: Path, n_artifacts: int = 100, n_versions: int = 100
+) -> tuple[ArtifactRegistry, list[str]]:
+    """Same layout and bytes as :func:`build_registry`, written directly (fast, for the test suite)."""
+    data = root / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    registry_root = str(root / "registry")
+    created_at = datetime.now(timezone.utc).isoformat()
+    paths = []
+    for a in range(n_artifacts):
+        name = f"artifact-{a:03d}"
+        for v in range(1, n_versions + 1):
+            metadata = {"rows": v * 10, "loss": 1.0 / v, "split": "train", "stats": {"mean": v / 2}}
+            manifest = {  # the key order of ArtifactManifest.to_json()
+                "name": name,
+                "version": v,
+                "type": "dataset",
+                "path": str(data),
+                "created_at": created_at,
+                "producer": f"bench-{a}",
+                "metadata": metadata,
+                "inputs": [],
+                "used_artifacts": [],
+            }
+            version_dir = f"{registry_root}/{name}/v{v}"
+            os.makedirs(version_dir)
+            with open(f"{version_dir}/metadata.json", "w") as f:
+                f.write(json.dumps(metadata, indent=2))
+            with open(f"{version_dir}/manifest.json", "w") as f:
+                f.write(json.dumps(manifest, indent=2))
+            paths.append(f"{version_dir}/manifest.json")
+        with open(f"{registry_root}/{name}/latest", "w") as f:
+            f.write(f"v{n_versions}")
+    return ArtifactRegistry(registry_root), paths
 
 
 def _best(fn: Callable[[], object], repeats: int) -> float:

@@ -1,4 +1,4 @@
-"""``registry()``: argument, then NEMOTRON_ARTIFACTS_ROOT, then env.toml [artifacts], then the local default."""
+"""``registry()``: argument, then NEMOTRON_ARTIFACTS_ROOT, then env.toml [artifacts]; else local."""
 
 from __future__ import annotations
 
