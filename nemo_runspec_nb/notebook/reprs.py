@@ -1,0 +1,99 @@
+"""Notebook displays: job handles as live monitors, artifact manifests as cards.
+
+``Runspec``, ``Recipe``, ``ComposedJob`` (its preview) and ``JobHandle`` carry
+their own ``_repr_html_``; :func:`register_displays` adds what only makes
+sense with a Jupyter frontend: a ``JobHandle`` shown as a cell's value (for
+example the result of ``%%recipe``) becomes a live :class:`JobMonitor`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..artifacts import ArtifactManifest
+
+__all__ = ["STATUS_COLORS", "manifest_html", "register_displays", "status_badge_html", "table_html"]
+
+STATUS_COLORS = {
+    "PENDING": "#8a6d00",
+    "RUNNING": "#0b5cad",
+    "SUCCEEDED": "#1a7f37",
+    "FAILED": "#cf222e",
+    "CANCELLED": "#6e7781",
+    "UNKNOWN": "#6e7781",
+}
+
+
+def status_badge_html(status: str, extra: str = "") -> str:
+    """A colored badge for a job status (``extra``: e.g. the exit code)."""
+    color = STATUS_COLORS.get(status, "#6e7781")
+    text = html.escape(status + (f" {extra}" if extra else ""))
+    return (
+        f"<span class='nrs-badge nrs-badge-{html.escape(status.lower())}' style='background:{color};"
+        "color:white;border-radius:0.8em;padding:0.1em 0.7em;font-weight:600;font-size:0.9em'>"
+        f"{text}</span>"
+    )
+
+
+def table_html(rows: Iterable[tuple[str, str]], css: str) -> str:
+    """A two-column key/value table (values escaped)."""
+    cells = "".join(
+        f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th>"
+        f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+        for k, v in rows
+    )
+    return f"<table class='{css}'>{cells}</table>"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, Mapping | list | tuple):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def manifest_html(manifest: ArtifactManifest) -> str:
+    """An artifact version as a card: fields, metadata, inputs."""
+    data = manifest.to_dict()
+    rows = [
+        ("artifact", manifest.ref),
+        ("type", str(data["type"] or "-")),
+        ("path", str(data["path"])),
+        ("created", str(data["created_at"])),
+        ("producer", str(data["producer"] or "-")),
+    ]
+    rows += [(f"metadata.{k}", _value(v)) for k, v in sorted(data["metadata"].items())]
+    if data["inputs"]:
+        rows.append(("inputs", ", ".join(data["inputs"])))
+    if data["used_artifacts"]:
+        rows.append(("used", ", ".join(data["used_artifacts"])))
+    return table_html(rows, "nrs-artifact")
+
+
+def register_displays(ipython: Any, magics: Any = None) -> None:
+    """Teach ``ipython`` to show job handles as live monitors and manifests as cards."""
+    formatter = getattr(ipython, "display_formatter", None)
+    if formatter is None:
+        return
+    # By name: the classes' modules (and pandas, nemo-run) are imported only when first used.
+    formatter.formatters["text/html"].for_type_by_name(
+        "nemo_runspec_nb.artifacts.manifest", "ArtifactManifest", manifest_html
+    )
+    if getattr(ipython, "kernel", None) is None:
+        return  # a terminal: the handle's text is all there is to show
+
+    def show_monitor(handle: Any) -> None:
+        from IPython.display import display
+
+        from .monitor import JobMonitor
+
+        poll = getattr(magics, "poll", 1.0)
+        tail = getattr(magics, "tail", 30)
+        display(JobMonitor(handle, poll=poll, tail=tail))
+
+    formatter.ipython_display_formatter.for_type_by_name(
+        "nemo_runspec_nb.launch.jobs", "JobHandle", show_monitor
+    )
