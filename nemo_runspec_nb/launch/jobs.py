@@ -493,6 +493,25 @@ class JobHandle:
             f"job_dir='{self.job_dir}')"
         )
 
+    def __str__(self) -> str:
+        """One readable line: name, state, where, job dir."""
+        return f"{self.name} [{self.status()}] {self.executor} job {self.job_id or '-'}: {self.job_dir}"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        state = self.status()
+        rows = [
+            ("job", self.name),
+            ("status", str(state) + (f": {state.detail}" if state.detail else "")),
+            ("executor", f"{self.executor} (job id {self.job_id or '-'})"),
+            ("job dir", str(self.job_dir)),
+        ]
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in rows
+        )
+        return f"<table class='nrs-job-handle nrs-status-{state.status.value.lower()}'>{cells}</table>"
+
 
 # -- many jobs ------------------------------------------------------------------------------------
 def refresh_statuses(handles: Iterable[JobHandle], *, query: SlurmQuery | None = None) -> list[JobState]:
