@@ -1,0 +1,282 @@
+"""The ``runspec`` command: show, list, run recipes; watch jobs; browse artifacts and profiles.
+
+A thin front end over :mod:`nemo_runspec_nb.recipe`, built with the same
+toolkit users build their own recipe CLIs with (:class:`RecipeTyper`).
+Exit codes: 0 success, 1 the job failed, 2 bad input (see :class:`ExitCode`).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from nemo_runspec_nb.errors import ConfigError
+
+from .console import make_console
+from .context import (
+    BatchOption,
+    ConfigOption,
+    DryRunOption,
+    ForceSquashOption,
+    RunOption,
+    StageOption,
+    command_context,
+    env_file_of,
+    raw_args_of,
+)
+from .display import frame_table, recipe_panel
+from .exit_codes import ExitCode
+from .help import RecipeCommand, profile_summaries
+from .job_lookup import find_job_dir
+from .recipe_config import RecipeConfig, RecipeMeta
+from .recipe_typer import EXTRA_ARGS, RecipeTyper
+from .run_recipe import run_recipe
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from nemo_runspec_nb.launch import JobHandle
+    from nemo_runspec_nb.recipe import Session
+
+__all__ = ["app", "main"]
+
+app = RecipeTyper(
+    name="runspec",
+    help=(
+        "Launch recipe scripts (PEP 723 \\[tool.runspec] blocks) here or on Slurm; "
+        "watch their jobs and artifacts."
+    ),
+)
+
+_JOBS = "Jobs"
+_BROWSE = "Browse"
+
+
+def _session(ctx: typer.Context, start: Path | None = None) -> Session:
+    from nemo_runspec_nb.recipe import Session
+
+    return Session(env_file_of(ctx), start=start)
+
+
+@app.command(rich_help_panel=_BROWSE)
+def show(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A recipe script.", metavar="PATH", show_default=False)],
+) -> None:
+    """Show a recipe: its runspec, configs, artifact inputs and the profiles it can use."""
+    if not path.is_file():
+        raise ConfigError(
+            f"recipe script not found: {path}", path=path, hint="Give the path of a recipe .py file"
+        )
+    meta = RecipeMeta.from_script(path)
+    session = _session(ctx, meta.runspec.script_path.parent)
+    make_console().print(recipe_panel(meta, profile_summaries(session.env_file), session.env_file))
+
+
+@app.command("list", rich_help_panel=_BROWSE)
+def list_recipes(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to search.", metavar="DIR", show_default=False)
+    ] = Path("."),
+) -> None:
+    """List the recipes under a folder (default: the current one)."""
+    from nemo_runspec_nb.recipe import catalog
+
+    if not directory.is_dir():
+        raise ConfigError(
+            f"not a folder: {directory}", path=directory, hint="Give a folder that holds recipes"
+        )
+    frame = catalog(directory)
+    console = make_console()
+    if frame.empty:
+        console.print(f"No recipes under {directory}.")
+    else:
+        frame["path"] = [_relative(p, directory) for p in frame["path"]]
+        console.print(
+            frame_table(
+                frame,
+                ["name", "path", "launch", "nodes", "gpus_per_node", "configs"],
+                rename={"gpus_per_node": "gpus"},
+            )
+        )
+    errors = frame.attrs.get("errors", [])
+    for error in errors:
+        make_console(stderr=True).print(f"skipped: {error}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _relative(path: object, root: Path) -> str:
+    try:
+        return str(Path(str(path)).resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+@app.command(cls=RecipeCommand, context_settings=EXTRA_ARGS)
+def run(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The recipe script.", metavar="PATH", show_default=False)],
+    config: ConfigOption = None,
+    run: RunOption = None,
+    batch: BatchOption = None,
+    dry_run: DryRunOption = False,
+    stage: StageOption = False,
+    force_squash: ForceSquashOption = False,
+) -> None:
+    """Run a recipe: here by default, attached with -r PROFILE, detached with -b PROFILE.
+
+    Extra key=value arguments override the config (+key=v adds, ~key deletes);
+    anything else is passed to the script.
+    """
+    if str(path).startswith("-"):
+        raise ConfigError(
+            f"no such option: {path}",
+            key=str(path),
+            hint="Write the recipe path first (runspec run PATH [OPTIONS] [key=value ...])",
+        )
+    found = command_context(
+        ctx,
+        ctx.args,
+        config=config,
+        run=run,
+        batch=batch,
+        dry_run=dry_run,
+        stage=stage,
+        force_squash=force_squash,
+    )
+    argv = (*ctx.command_path.split(), *raw_args_of(ctx))
+    cfg = RecipeConfig.from_context(path, found, env_file=env_file_of(ctx), argv=argv)
+    code = run_recipe(cfg)
+    if code != ExitCode.OK:
+        raise typer.Exit(int(code))
+
+
+@app.command(rich_help_panel=_JOBS)
+def jobs(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most N jobs (newest first).")] = 20,
+) -> None:
+    """List launched jobs, newest first, with their current status."""
+    session = _session(ctx)
+    frame = session.jobs()
+    console = make_console()
+    if frame.empty:
+        console.print(f"No jobs in {session.jobs_dir}.")
+        return
+    frame = frame.head(limit).copy()
+    frame["job"] = [Path(p).name for p in frame["job_dir"]]
+    console.print(
+        frame_table(
+            frame,
+            ["job", "name", "status", "exit_code", "executor", "mode", "job_id"],
+            rename={"name": "recipe", "exit_code": "exit"},
+        )
+    )
+
+
+def _handle(ctx: typer.Context, job: str) -> JobHandle:
+    from nemo_runspec_nb.launch import JobHandle
+
+    return JobHandle.from_job_dir(find_job_dir(job, _session(ctx).jobs_dir))
+
+
+JobArgument = Annotated[
+    str,
+    typer.Argument(
+        help="Job dir, its name, a unique prefix of it, or a recipe name (newest job).", metavar="JOB"
+    ),
+]
+
+
+@app.command(rich_help_panel=_JOBS)
+def logs(
+    ctx: typer.Context,
+    job: JobArgument,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing until the job ends.")] = False,
+    tail: Annotated[int | None, typer.Option("--tail", help="Only the last N lines.")] = None,
+    poll: Annotated[float, typer.Option(help="Seconds between checks with --follow.", hidden=True)] = 0.5,
+) -> None:
+    """Print a job's log; with --follow, until it ends (exit 1 if it failed)."""
+    handle = _handle(ctx, job)
+    console = make_console()
+    text = handle.logs(tail=tail)
+    console.out(text, end="", highlight=False)
+    if not follow:
+        if not text:
+            make_console(stderr=True).print(f"{handle.job_dir.name}: no output yet ({handle.status()})")
+        return
+    offset = len(handle.logs())
+    while True:
+        state = handle.status()
+        text = handle.logs()
+        if len(text) > offset:
+            console.out(text[offset:], end="", highlight=False)
+            offset = len(text)
+        if state.done:
+            break
+        time.sleep(poll)
+    make_console(stderr=True).print(f"{handle.job_dir.name}: {state}", highlight=False)
+    if state.status.value != "SUCCEEDED":
+        raise typer.Exit(int(ExitCode.JOB_FAILED))
+
+
+@app.command(rich_help_panel=_JOBS)
+def cancel(ctx: typer.Context, job: JobArgument) -> None:
+    """Cancel a job (scancel on Slurm, SIGTERM then SIGKILL locally)."""
+    handle = _handle(ctx, job)
+    state = handle.cancel()
+    make_console().print(f"{handle.job_dir.name}: {state}", highlight=False)
+
+
+@app.command(rich_help_panel=_BROWSE)
+def artifacts(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(help="An artifact: list its versions.", metavar="NAME", show_default=False)
+    ] = None,
+) -> None:
+    """List the artifacts in the store, or the versions of one."""
+    from nemo_runspec_nb.artifacts import table, versions
+
+    registry = _session(ctx).registry()
+    console = make_console()
+    if name is None:
+        frame = table(registry)
+        if frame.empty:
+            console.print(f"No artifacts in {registry.root}.")
+            return
+        console.print(frame_table(frame, ["name", "latest", "versions", "type", "created_at", "producer"]))
+        return
+    frame = versions(name, registry)
+    columns = ["version", "aliases", "type", "created_at", "producer", "path"]
+    console.print(frame_table(frame, columns, title=name))
+
+
+@app.command(rich_help_panel=_BROWSE)
+def profiles(ctx: typer.Context) -> None:
+    """List the execution profiles of env.toml."""
+    session = _session(ctx)
+    console = make_console()
+    if session.env_file is None:
+        console.print("No env.toml found (give --env-file or set NEMOTRON_ENV_FILE): jobs run here.")
+        return
+    console.print(f"{session.env_file}", highlight=False)
+    console.print(_profile_table(profile_summaries(session.env_file)))
+
+
+def _profile_table(pairs: dict[str, str]) -> Table:
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("profile", style="bold cyan", no_wrap=True)
+    table.add_column("settings", overflow="fold")
+    for key, value in pairs.items():
+        table.add_row(key, value)
+    return table
+
+
+def main() -> None:
+    """Entry point of the ``runspec`` console script."""
+    app()

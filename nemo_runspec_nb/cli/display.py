@@ -1,0 +1,205 @@
+"""Rich renderables for recipe CLIs: dry-run view, submission and completion panels, tables.
+
+Functions here build renderables and never print, so a caller picks the
+console (and a test renders them at a fixed width). Values come from the
+facade already redacted (provenance, preview), so secrets never reach them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nemo_runspec_nb.launch import JobHandle, JobState
+    from nemo_runspec_nb.recipe import ComposedJob, Preview
+
+    from .recipe_config import RecipeMeta
+
+__all__ = [
+    "completion_panel",
+    "config_tree",
+    "dry_run_view",
+    "frame_table",
+    "recipe_panel",
+    "staged_panel",
+    "submission_panel",
+]
+
+_BORDER = "dim"
+
+
+def _grid(rows: Iterable[tuple[str, RenderableType | str]]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for key, value in rows:
+        grid.add_row(key, Text(value) if isinstance(value, str) else value)
+    return grid
+
+
+def _where(job: ComposedJob) -> str:
+    if not job.profile:
+        return "this machine (no profile)"
+    executor = str(job.execution.get("executor", "local"))
+    return f"profile {job.profile} ({executor})"
+
+
+def config_tree(provenance: pd.DataFrame, title: str = "config") -> Tree:
+    """The job config as a tree; each leaf shows its value and the layer that set it (dim)."""
+    root = Tree(Text(title, style="bold"), guide_style=_BORDER)
+    branches: dict[tuple[str, ...], Tree] = {(): root}
+    for key, value, source in provenance[["key", "value", "source"]].itertuples(index=False):
+        parts = tuple(str(key).split("."))
+        for depth in range(1, len(parts)):
+            prefix = parts[:depth]
+            if prefix not in branches:
+                branches[prefix] = branches[prefix[:-1]].add(Text(prefix[-1], style="bold"))
+        leaf = Text(f"{parts[-1]}: ")
+        leaf.append("null" if value is None else str(value), style="cyan")
+        leaf.append(f"  ({source})", style=_BORDER)
+        branches[parts[:-1]].add(leaf)
+    return root
+
+
+def dry_run_view(job: ComposedJob, preview: Preview) -> Group:
+    """What a launch would do: where, the config tree with sources, the script, the env (redacted)."""
+    header = _grid(
+        [
+            ("recipe", f"{job.recipe.name} ({job.runspec.script_path})"),
+            ("config", str(job.config_path)),
+            ("mode", job.mode),
+            ("where", _where(job)),
+            ("job dir", f"{preview.job_dir} (not created)"),
+        ]
+    )
+    parts: list[RenderableType] = [
+        Panel(header, title="Dry run: nothing launched", title_align="left", border_style=_BORDER)
+    ]
+    parts += [Text(f"note: {note}", style="yellow") for note in preview.notes]
+    parts.append(config_tree(preview.provenance, "job config (value, source)"))
+    title = "sbatch script" if preview.script_kind == "sbatch" else "command (run.sh)"
+    parts.append(Panel(Text(preview.script.rstrip()), title=title, title_align="left", border_style=_BORDER))
+    env = _grid((k, v) for k, v in sorted(preview.env.items())) if preview.env else Text("(none)")
+    parts.append(Panel(env, title="environment (secrets masked)", title_align="left", border_style=_BORDER))
+    return Group(*parts)
+
+
+def submission_panel(job: ComposedJob, handle: JobHandle, artifact_store: str) -> Panel:
+    """Submitted: job id, mode, where, the configs written, the artifact store, how to follow it."""
+    job_dir = handle.job_dir
+    rows: list[tuple[str, RenderableType | str]] = [
+        ("job", job_dir.name),
+        ("job id", handle.job_id or "-"),
+        ("mode", job.mode),
+        ("where", _where(job)),
+        ("configs", f"{job_dir / 'job.yaml'}\n{job_dir / 'train.yaml'}"),
+        ("artifacts", artifact_store),
+        ("logs", f"runspec logs {job_dir.name} --follow"),
+    ]
+    return Panel(_grid(rows), title=f"Submitted {job.recipe.name}", title_align="left", border_style="green")
+
+
+def staged_panel(job: ComposedJob, written: Sequence[Path]) -> Panel:
+    """Staged: the job dir and files written; nothing was submitted."""
+    rows = [
+        ("job dir", str(job.job_dir)),
+        ("written", "\n".join(str(p) for p in written)),
+        ("where", _where(job)),
+        ("next", f"runspec run {job.runspec.script_path} --{job.mode} {job.profile}"),
+    ]
+    return Panel(_grid(rows), title=f"Staged {job.recipe.name} (not submitted)", title_align="left")
+
+
+def completion_panel(
+    handle: JobHandle,
+    state: JobState,
+    *,
+    elapsed: float | None = None,
+    published: Sequence[str] = (),
+) -> Panel:
+    """Finished (or stopped waiting): status, exit code, time, job dir, artifacts it published."""
+    ok = state.status.value == "SUCCEEDED"
+    rows: list[tuple[str, RenderableType | str]] = [
+        ("status", Text(state.status.value, style="bold green" if ok else "bold red")),
+        ("exit code", "-" if state.exit_code is None else str(state.exit_code)),
+    ]
+    if elapsed is not None:
+        rows.append(("time", f"{elapsed:.1f}s"))
+    rows.append(("job dir", str(handle.job_dir)))
+    if published:
+        rows.append(("published", "\n".join(published)))
+    if state.detail:
+        rows.append(("detail", state.detail))
+    if not ok:
+        rows.append(("logs", f"runspec logs {handle.job_dir.name}"))
+    title = f"{handle.name or handle.job_dir.name}: {'done' if state.done else 'still running'}"
+    return Panel(_grid(rows), title=title, title_align="left", border_style="green" if ok else "red")
+
+
+def _cell(value: Any) -> str:
+    try:
+        import pandas as pd
+
+        if value is None or (not isinstance(value, list | tuple | dict) and pd.isna(value)):
+            return "-"
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "-"
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def frame_table(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    title: str | None = None,
+    rename: Mapping[str, str] | None = None,
+) -> Table:
+    """A DataFrame's chosen columns as a rich table (missing values as ``-``)."""
+    rename = rename or {}
+    table = Table(title=title, title_justify="left", box=None, header_style="bold", pad_edge=False)
+    for column in columns:
+        table.add_column(rename.get(column, column), overflow="fold")
+    for row in frame[list(columns)].itertuples(index=False):
+        table.add_row(*(_cell(v) for v in row))
+    return table
+
+
+def recipe_panel(meta: RecipeMeta, profiles: Mapping[str, str], env_file: Path | None) -> Panel:
+    """``runspec show``: the runspec fields, configs, artifact inputs and the profiles it can use."""
+    spec = meta.runspec
+    configs = ", ".join(f"{c} (default)" if c == meta.default_config else c for c in meta.configs)
+    rows: list[tuple[str, RenderableType | str]] = [
+        ("name", meta.name),
+        ("script", str(spec.script_path)),
+        ("image", spec.image or "(none: runs in the current environment)"),
+        ("launch", spec.run.launch),
+        ("resources", f"{spec.resources.nodes} node(s) x {spec.resources.gpus_per_node} GPU(s)"),
+        ("config dir", str(spec.config_dir)),
+        ("configs", configs or "(none found)"),
+    ]
+    if meta.artifact_inputs:
+        rows.append(("inputs", "\n".join(f"{k} = {v}" for k, v in meta.artifact_inputs.items())))
+    if spec.env:
+        rows.append(("env", ", ".join(f"{k}={v}" for k, v in spec.env.items())))
+    if env_file is None:
+        rows.append(("profiles", "(no env.toml found: runs on this machine)"))
+    else:
+        rows.append(("profiles", "\n".join(f"{n}  {d}" for n, d in profiles.items()) or "(none)"))
+        rows.append(("env.toml", str(env_file)))
+    if spec.docs:
+        rows.append(("docs", spec.docs))
+    return Panel(_grid(rows), title=meta.name, title_align="left", border_style=_BORDER)

@@ -1,0 +1,115 @@
+"""Carry out a :class:`RecipeConfig`: dry run, stage, or launch and (attached) wait.
+
+Local runs (no profile) and ``--run PROFILE`` wait for the job, streaming its
+log; ``--batch PROFILE`` submits and returns. On a terminal a spinner shows
+while the job is packaged, submitted and waited for; piped output is plain.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from nemo_runspec_nb.errors import RunspecError
+
+from .console import make_console
+from .display import completion_panel, dry_run_view, staged_panel, submission_panel
+from .exit_codes import ExitCode
+from .recipe_config import RecipeConfig
+
+if TYPE_CHECKING:
+    from nemo_runspec_nb.recipe import ComposedJob
+
+__all__ = ["run_recipe"]
+
+
+@contextlib.contextmanager
+def _spinner(console: Console, message: str) -> Iterator[None]:
+    if console.is_terminal:
+        with console.status(message):
+            yield
+    else:
+        yield
+
+
+def run_recipe(cfg: RecipeConfig, *, console: Console | None = None, poll: float = 0.5) -> ExitCode:
+    """Compose ``cfg`` and do what it asks; return the exit code (never exits itself).
+
+    Raises:
+        RunspecError: bad recipe, config, override or profile, or a refused launch.
+
+    """
+    console = console or make_console()
+    job = cfg.compose()
+    explicit = cfg.argv[cfg.argv.index("--") + 1 :] if "--" in cfg.argv else ()
+    _check_passthrough(job, [t for t in cfg.passthrough if t not in explicit])
+    if cfg.dry_run:
+        console.print(dry_run_view(job, job.preview()))
+        return ExitCode.OK
+    if cfg.force_squash:
+        console.print("note: --force-squash has no effect with this launcher yet", style="yellow")
+    if cfg.stage:
+        written = job.save()
+        console.print(staged_panel(job, written))
+        return ExitCode.OK
+
+    store = job.recipe.session.registry().root
+    started = time.monotonic()
+    with _spinner(console, f"packaging and submitting {job.recipe.name}..."):
+        handle = job.launch(detach=True)
+    console.print(submission_panel(job, handle, store))
+    if cfg.mode == "batch":
+        return ExitCode.OK
+
+    def show(text: str) -> None:
+        console.out(text, end="", highlight=False)
+
+    try:
+        with _spinner(console, f"waiting for {handle.job_dir.name} (Ctrl-C detaches)..."):
+            state = handle.wait(poll=poll, on_output=show)
+    except KeyboardInterrupt:
+        console.print(f"detached; the job keeps running. Stop it: runspec cancel {handle.job_dir.name}")
+        raise
+    published = _published(job, handle.job_dir.name)
+    console.print(completion_panel(handle, state, elapsed=time.monotonic() - started, published=published))
+    return ExitCode.OK if state.status.value == "SUCCEEDED" else ExitCode.JOB_FAILED
+
+
+def _check_passthrough(job: ComposedJob, passthrough: list[str]) -> None:
+    """A bare ``model.lr`` (a config key without ``=value``) is a mistyped override, not an argument."""
+    from omegaconf import OmegaConf
+
+    from nemo_runspec_nb.errors import OverrideError
+
+    for token in passthrough:
+        if token.startswith("-") or not token.replace(".", "").replace("_", "").isalnum():
+            continue
+        if OmegaConf.select(job.job_config, token, default=None, throw_on_missing=False) is not None:
+            raise OverrideError(
+                f"'{token}' names a config key but has no value",
+                key=token,
+                hint=f"Write {token}=VALUE to override it (or pass it after -- to hand it to the script)",
+            )
+
+
+def _published(job: ComposedJob, job_dir_name: str) -> list[str]:
+    """``name:vN`` of the artifacts this job published (by the producer its environment set)."""
+    from nemo_runspec_nb.artifacts import table, versions
+
+    recipe = job.recipe
+    producer = f"{recipe.name}@{job_dir_name}"
+    registry = recipe.session.registry()
+    try:
+        names = [n for n, p in table(registry)[["name", "producer"]].itertuples(index=False) if p == producer]
+        found = []
+        for name in names:
+            frame = versions(name, registry)
+            rows = frame[frame["producer"] == producer]
+            found += [f"{name}:v{v}" for v in rows["version"]]
+        return found
+    except RunspecError:
+        return []
