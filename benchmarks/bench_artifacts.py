@@ -48,9 +48,12 @@ def build_registry(
 
 
 def write_registry(
-    root: Path, n_artifacts: int = 100, n_versions: int = 100
+    root: Path, n_artifacts: int = 100, n_versions: int = 100, *, metadata_files: bool = True
 ) -> tuple[ArtifactRegistry, list[str]]:
-    """Same layout and bytes as :func:`build_registry`, written directly (fast, for the test suite)."""
+    """Same layout and bytes as :func:`build_registry`, written directly (fast, for the test suite).
+
+    ``metadata_files=False`` skips the ``metadata.json`` copies, which the tables never read.
+    """
     data = root / "data"
     data.mkdir(parents=True, exist_ok=True)
     registry_root = str(root / "registry")
@@ -73,8 +76,9 @@ def write_registry(
             }
             version_dir = f"{registry_root}/{name}/v{v}"
             os.makedirs(version_dir)
-            with open(f"{version_dir}/metadata.json", "w") as f:
-                f.write(json.dumps(metadata, indent=2))
+            if metadata_files:
+                with open(f"{version_dir}/metadata.json", "w") as f:
+                    f.write(json.dumps(metadata, indent=2))
             with open(f"{version_dir}/manifest.json", "w") as f:
                 f.write(json.dumps(manifest, indent=2))
             paths.append(f"{version_dir}/manifest.json")

@@ -183,7 +183,14 @@ class ArtifactRegistry:
             raise ArtifactError(f"Could not claim a new version of {name!r} under {self.root}")
         self._store.raise_pointer(self._store.join(name, "latest"), version)
         if self.wandb is not None:
-            self.wandb.log(manifest)
+            try:
+                self.wandb.log(manifest)
+            except Exception as exc:  # W&B client errors vary (CommError, UsageError, ...)
+                raise ArtifactError(
+                    f"Published {manifest.ref} to {self.root}, but logging it to W&B failed: {exc}",
+                    key=manifest.ref,
+                    hint="The manifest store has the version; log it again with registry.wandb.log(manifest)",
+                ) from exc
         return version
 
     def _normalize_data_path(self, path: str | os.PathLike[str]) -> str:

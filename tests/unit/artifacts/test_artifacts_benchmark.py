@@ -21,7 +21,7 @@ def _load_bench() -> ModuleType:
 
 def test_tables_on_10000_versions_within_goal(tmp_path: Path) -> None:
     bench = _load_bench()
-    reg, paths = bench.write_registry(tmp_path, 100, 100)
+    reg, paths = bench.write_registry(tmp_path, 100, 100, metadata_files=False)
     assert len(paths) == 10_000
     assert len(reg.versions("artifact-042")) == 100
     result = bench.measure(reg, paths, repeats=3)

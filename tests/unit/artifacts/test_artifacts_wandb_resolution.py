@@ -152,3 +152,16 @@ def test_from_settings() -> None:
     assert backend is not None and repr(backend) == "WandbBackend(project='p', entity='e')"
     with pytest.raises(ArtifactError, match="must be true/false or a table"):
         WandbBackend.from_settings("yes")  # type: ignore[arg-type]
+
+
+def test_wandb_logging_failure_keeps_the_published_version(tmp_path: Path, data_dir: Path) -> None:
+    class Broken(WandbBackend):
+        def log(self, manifest: Any) -> None:
+            raise RuntimeError("no network")
+
+    reg = ArtifactRegistry(tmp_path / "registry", wandb=Broken(api=FakeApi()))
+    with pytest.raises(
+        ArtifactError, match=r"Published tiny-data:v1 to .*, but logging it to W&B failed: no network"
+    ):
+        reg.publish("tiny-data", data_dir)
+    assert reg.versions("tiny-data") == [1]
