@@ -93,7 +93,7 @@ def select_tasks(config: Mapping[str, Any] | DictConfig, tasks: Iterable[str]) -
         return result
     evaluation = result.get("evaluation")
     entries = evaluation.get("tasks") if isinstance(evaluation, dict) else None
-    if not isinstance(entries, list):
+    if not isinstance(evaluation, dict) or not isinstance(entries, list):
         raise ConfigError("the config has no evaluation.tasks list to select from", key="evaluation.tasks")
     names = [str(e.get("name")) if isinstance(e, Mapping) else str(e) for e in entries]
     for task in wanted:
