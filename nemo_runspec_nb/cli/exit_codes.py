@@ -83,6 +83,5 @@ class RecipeGroup(TyperGroup):
 def _click_message(exc: TyperException) -> str:
     message = exc.format_message()
     ctx: typer.Context | None = getattr(exc, "ctx", None)
-    if ctx is not None:
-        message = f"{message.rstrip('.')}. Try '{ctx.command_path} --help'"
-    return message
+    where = f"{ctx.command_path} --help" if ctx is not None else "--help"
+    return f"{message.rstrip('.')}. Try '{where}'"
