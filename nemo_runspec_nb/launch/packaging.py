@@ -348,7 +348,7 @@ def _working_tree_files(
     seen: set[str] = set()
     missing = 0
     for rel in candidates:
-        if rel in seen or rel.startswith(skip_prefixes) or excluded.intersection(PurePosixPath(rel).parts):
+        if rel in seen or rel.startswith(skip_prefixes) or excluded.intersection(rel.split("/")):
             continue
         seen.add(rel)
         full = f"{root}/{rel}"  # plain strings: this loop runs once per file of the repo

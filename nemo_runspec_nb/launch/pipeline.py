@@ -143,10 +143,11 @@ def run_pipeline(
     if launcher == "sbatch":
         if job_dir is None:
             raise LaunchError("the sbatch launcher needs a job_dir for its script and logs", key="job_dir")
-        Path(job_dir).mkdir(parents=True, exist_ok=True)
-        plan = _plan(steps, env or {}, Path(job_dir), cwd, startup)
-        script = Path(job_dir) / SBATCH_SCRIPT_NAME
-        header = _sbatch_header(Path(job_dir), steps, sbatch_options or {})
+        job_dir = Path(job_dir).resolve()  # the script runs elsewhere: every path in it is absolute
+        job_dir.mkdir(parents=True, exist_ok=True)
+        plan = _plan(steps, env or {}, job_dir, cwd, startup)
+        script = job_dir / SBATCH_SCRIPT_NAME
+        header = _sbatch_header(job_dir, steps, sbatch_options or {})
         script.write_text(header + plan.script, encoding="utf-8")
         job_id = _sbatch_submit(script) if submit else None
         return PipelineResult("sbatch", script=script, job_id=job_id)
@@ -157,7 +158,7 @@ def run_pipeline(
                 key="submitter",
                 hint="Pass the nemo-run adapter's pipeline submitter (the only module that imports nemo_run)",
             )
-        plan = _plan(steps, env or {}, Path(job_dir) if job_dir is not None else None, cwd, startup)
+        plan = _plan(steps, env or {}, Path(job_dir).resolve() if job_dir is not None else None, cwd, startup)
         return PipelineResult("nemo-run", handle=submitter(plan))
     hint = f"{did_you_mean(str(launcher), LAUNCHERS)} Choose one of: {', '.join(LAUNCHERS)}".strip()
     raise LaunchError(f"unknown pipeline launcher {launcher!r}", key="launcher", hint=hint)

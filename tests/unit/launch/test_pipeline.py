@@ -156,8 +156,11 @@ def test_sbatch_submission_parses_the_job_id(tmp_path, monkeypatch):
     fake.write_text('#!/bin/sh\necho "$@" > "$(dirname "$0")/args"\necho "4242;cluster"\n')
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    result = run_pipeline([Step.command("a", ["true"])], "sbatch", job_dir=tmp_path / "job")
+    monkeypatch.chdir(tmp_path)
+    steps = [Step.command("a", ["true"], env={"HF_TOKEN": "t"})]
+    result = run_pipeline(steps, "sbatch", job_dir="job")  # relative: made absolute in the script
     assert result.job_id == "4242"
+    assert f". {tmp_path}/job/.runspec-secrets.sh" in result.script.read_text()
     assert (bin_dir / "args").read_text().split() == ["--parsable", str(tmp_path / "job" / "pipeline.sbatch")]
 
 
