@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nemo_runspec_nb.artifacts.default_registry import registry
+from nemo_runspec_nb.artifacts.default_registry import artifact_env, registry
 from nemo_runspec_nb.artifacts.manifest import ArtifactManifest
 from nemo_runspec_nb.artifacts.refs import ArtifactRef, parse_art_url, parse_ref
 from nemo_runspec_nb.artifacts.registry import ArtifactRegistry
@@ -27,6 +27,7 @@ __all__ = [
     "ArtifactRegistry",
     "ArtifactTracker",
     "WandbBackend",
+    "artifact_env",
     "lineage",
     "log_artifact",
     "parse_art_url",

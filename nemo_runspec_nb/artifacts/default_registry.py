@@ -27,10 +27,11 @@ from nemo_runspec_nb.artifacts.registry import DEFAULT_ROOT, ArtifactRegistry
 from nemo_runspec_nb.artifacts.wandb_backend import WandbBackend
 from nemo_runspec_nb.errors import ArtifactError
 
-__all__ = ["ENV_ROOT", "ENV_WANDB", "registry"]
+__all__ = ["ENV_PRODUCER", "ENV_ROOT", "ENV_WANDB", "artifact_env", "registry"]
 
 ENV_ROOT = "NEMOTRON_ARTIFACTS_ROOT"
 ENV_WANDB = "NEMOTRON_ARTIFACTS_WANDB"
+ENV_PRODUCER = "NEMOTRON_PRODUCER"
 _BACKENDS = ("file", "fsspec", "manifest", "wandb")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -115,3 +116,16 @@ def _wandb_from_config(config: Mapping[str, Any]) -> bool | Mapping[str, Any] | 
     raise ArtifactError(
         f"[artifacts] wandb must be true/false or a table, got {setting!r}", key="artifacts.wandb"
     )
+
+
+def artifact_env(registry: ArtifactRegistry, *, producer: str | None = None) -> dict[str, str]:
+    """Environment variables that hand ``registry`` to a job (what the launcher sets).
+
+    Inside the job, :func:`registry` and ``setup_artifact_tracking()`` then find the same
+    root and W&B setting without an env.toml; ``producer`` becomes the default producer
+    recorded in manifests. Storage options (credentials) are not passed this way.
+    """
+    env = {ENV_ROOT: registry.root, ENV_WANDB: "1" if registry.wandb is not None else "0"}
+    if producer:
+        env[ENV_PRODUCER] = producer
+    return env

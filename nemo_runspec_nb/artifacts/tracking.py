@@ -24,13 +24,12 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, overload
 
+from nemo_runspec_nb.artifacts.default_registry import ENV_PRODUCER
 from nemo_runspec_nb.artifacts.default_registry import registry as default_registry
 from nemo_runspec_nb.artifacts.manifest import ArtifactManifest
 from nemo_runspec_nb.artifacts.registry import ArtifactRegistry
 
-__all__ = ["ENV_PRODUCER", "ArtifactTracker", "log_artifact", "setup_artifact_tracking"]
-
-ENV_PRODUCER = "NEMOTRON_PRODUCER"
+__all__ = ["ArtifactTracker", "log_artifact", "setup_artifact_tracking"]
 
 
 class ArtifactTracker(Sequence[str]):

@@ -90,3 +90,13 @@ def test_manifest_files_are_replaced_atomically(tmp_path: Path) -> None:
         path = Path(reg.root) / "x" / f"v{version}" / "manifest.json"
         assert json.loads(path.read_text())["version"] == version
     assert sorted(os.listdir(Path(reg.root) / "x" / "v1")) == ["manifest.json", "metadata.json"]
+
+
+def test_threads_publishing_share_the_same_guarantees(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    reg = ArtifactRegistry(tmp_path / "registry")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda i: reg.publish("t", "memory://d", metadata={"i": i}), range(60)))
+    assert sorted(got) == list(range(1, 61))
+    assert (Path(reg.root) / "t" / "latest").read_text() == "v60"

@@ -14,6 +14,7 @@ def test_exported_names() -> None:
         "ArtifactRegistry",
         "ArtifactTracker",
         "WandbBackend",
+        "artifact_env",
         "lineage",
         "log_artifact",
         "parse_art_url",

@@ -70,3 +70,26 @@ def test_config_without_artifacts_section(tmp_path: Path, monkeypatch: pytest.Mo
     tracker = setup_artifact_tracking({"train": {"lr": 0.1}})
     assert tracker.registry.root == str(tmp_path / ".nemotron" / "artifacts")
     assert repr(tracker).startswith("ArtifactTracker(backends=['manifest']")
+
+
+def test_artifact_env_hands_the_registry_to_a_job(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nemo_runspec_nb.artifacts import WandbBackend, artifact_env
+
+    launcher_side = ArtifactRegistry(tmp_path / "reg")
+    env = artifact_env(launcher_side, producer="train")
+    assert env == {
+        "NEMOTRON_ARTIFACTS_ROOT": str(tmp_path / "reg"),
+        "NEMOTRON_ARTIFACTS_WANDB": "0",
+        "NEMOTRON_PRODUCER": "train",
+    }
+    assert (
+        artifact_env(ArtifactRegistry(tmp_path / "reg", wandb=WandbBackend()))["NEMOTRON_ARTIFACTS_WANDB"]
+        == "1"
+    )
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    published = setup_artifact_tracking().log_artifact("model", data_dir)  # inside the job
+    assert published.producer == "train"
+    assert launcher_side.get("model").producer == "train"
