@@ -275,6 +275,8 @@ class Recipe:
             mode: ``local`` (this machine, detached), ``run`` (attached: launch waits)
                 or ``batch`` (submit and return).
             source: provenance label of plain overrides (``cli``, ``cell``, ``widget``).
+            argv: the command line, kept in ``run.cli.argv``.
+            passthrough: arguments for the script, kept in ``run.cli.passthrough``.
 
         Raises:
             ConfigError, OverrideError, ProfileError: with the file/line or key and a suggestion.
@@ -288,7 +290,7 @@ class Recipe:
             raise ConfigError(
                 f"mode {mode!r} needs a profile",
                 key="profile",
-                hint=f"Pick one of: {', '.join(self.profiles()) or '(no env.toml found)'}; or use mode='local'",
+                hint=f"Pick one of: {', '.join(self.profiles()) or '(no env.toml)'}; or use mode='local'",
             )
         if profile and self.session.env_file is None:
             from .errors import ProfileError
@@ -296,7 +298,7 @@ class Recipe:
             raise ProfileError(
                 f"profile {profile!r} asked for, but no env.toml was found",
                 key=profile,
-                hint="Create env.toml next to your recipes, set NEMOTRON_ENV_FILE, or pass Session(env_file=...)",
+                hint="Add an env.toml next to the recipes, set NEMOTRON_ENV_FILE or pass Session(env_file=)",
             )
         composed = compose_job_config(
             self.runspec,
@@ -360,7 +362,8 @@ class Preview:
         title = "sbatch script" if self.script_kind == "sbatch" else "command (run.sh)"
         table = self.provenance.to_html(index=False, classes="nrs-provenance", max_rows=400)
         return (
-            f"<div class='nrs-preview'><p>job dir (to be created): <code>{html.escape(str(self.job_dir))}</code></p>"
+            "<div class='nrs-preview'><p>job dir (to be created): "
+            f"<code>{html.escape(str(self.job_dir))}</code></p>"
             f"{notes}<details class='nrs-preview-provenance'><summary><b>provenance "
             f"({len(self.provenance)} keys)</b></summary>{table}</details>"
             f"{block('job.yaml', self.job_yaml, 'job')}{block('train.yaml', self.train_yaml, 'train')}"
@@ -384,7 +387,10 @@ class ComposedJob:
 
     def __repr__(self) -> str:
         where = self.profile or "this machine"
-        return f"ComposedJob({self.recipe.name!r}, config={self.config_path.name!r}, on={where!r}, mode={self.mode!r})"
+        return (
+            f"ComposedJob({self.recipe.name!r}, config={self.config_path.name!r}, "
+            f"on={where!r}, mode={self.mode!r})"
+        )
 
     @property
     def runspec(self) -> Runspec:
@@ -411,7 +417,7 @@ class ComposedJob:
             if "env" in self.job_config.run
             else {}
         )
-        return dict(env) if isinstance(env, dict) else {}
+        return {str(k): v for k, v in env.items()} if isinstance(env, dict) else {}
 
     @property
     def train_config(self) -> DictConfig:
