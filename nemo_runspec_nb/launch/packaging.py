@@ -147,23 +147,30 @@ def make_packager(profile: Mapping[str, object], *, progress: ProgressCallback |
 # --------------------------------------------------------------------------- git helpers
 
 
-def _git(cwd: Path, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, check=False)
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
     except FileNotFoundError:
         raise LaunchError("git is not installed", hint=_NOT_A_REPO_HINT) from None
 
 
 def _repo_root(directory: Path) -> Path | None:
+    return _find_repo(directory)[0]
+
+
+def _find_repo(directory: Path) -> tuple[Path | None, str]:
+    """``(repo root, "")``, or ``(None, git's complaint)`` when ``directory`` is in no usable repo."""
     result = _git(directory, "rev-parse", "--show-toplevel")
     if result.returncode != 0:
-        return None
-    return Path(os.fsdecode(result.stdout.rstrip(b"\n"))).resolve()
+        return None, os.fsdecode(result.stderr).strip()
+    return Path(os.fsdecode(result.stdout.rstrip(b"\n"))).resolve(), ""
 
 
 def _require_repo(script: Path, kind: str) -> Path:
-    root = _repo_root(script.parent)
+    root, complaint = _find_repo(script.parent)
     if root is None:
+        if complaint and "not a git repository" not in complaint:  # e.g. "dubious ownership"
+            raise LaunchError(f'packager "{kind}": git cannot read the repository: {complaint}', path=script)
         raise LaunchError(
             f'packager "{kind}" needs the recipe to be inside a git repository',
             path=script,

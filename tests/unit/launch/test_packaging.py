@@ -172,6 +172,15 @@ def test_code_outside_a_repo_says_which_packagers_work(tmp_path):
     assert "self_contained" in info.value.hint and "none" in info.value.hint
 
 
+def test_a_broken_repository_reports_what_git_says(tmp_path):
+    script = write(tmp_path / "broken", "train.py")
+    (tmp_path / "broken" / ".git").write_text("garbage\n")
+    with pytest.raises(
+        LaunchError, match=r'packager "code": git cannot read the repository: .*invalid gitfile'
+    ):
+        CodePackager().package(script, tmp_path / "job")
+
+
 def test_code_refuses_an_ignored_recipe(repo, tmp_path):
     script = write(repo, "scratch.log")
     with pytest.raises(LaunchError, match="ignored by git"):
