@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nemo_runspec_nb.artifacts import ArtifactRegistry
+from nemo_runspec_nb.errors import ArtifactNotFoundError
 
 PROCESSES = 8
 PUBLISHES = 25
@@ -31,9 +32,7 @@ def _reader(root: str, stop: Any, start: Any, out: Any) -> None:
     while not stop.is_set():
         try:
             version = reg.get("shared").version
-        except Exception as exc:  # first publish not there yet
-            if "not found" not in str(exc):
-                raise
+        except ArtifactNotFoundError:  # the first publish is not committed yet
             continue
         if seen and version < seen[-1]:
             backwards += 1
