@@ -51,8 +51,9 @@ app = RecipeTyper(
     ),
 )
 
+_RECIPES = "Recipes"
 _JOBS = "Jobs"
-_BROWSE = "Browse"
+_STORE = "Artifacts and profiles"
 
 
 def _session(ctx: typer.Context, start: Path | None = None) -> Session:
@@ -61,7 +62,7 @@ def _session(ctx: typer.Context, start: Path | None = None) -> Session:
     return Session(env_file_of(ctx), start=start)
 
 
-@app.command(rich_help_panel=_BROWSE)
+@app.command(rich_help_panel=_RECIPES)
 def show(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A recipe script.", metavar="PATH", show_default=False)],
@@ -76,7 +77,7 @@ def show(
     make_console().print(recipe_panel(meta, profile_summaries(session.env_file), session.env_file))
 
 
-@app.command("list", rich_help_panel=_BROWSE)
+@app.command("list", rich_help_panel=_RECIPES)
 def list_recipes(
     directory: Annotated[
         Path, typer.Argument(help="Folder to search.", metavar="DIR", show_default=False)
@@ -114,7 +115,7 @@ def _relative(path: object, root: Path) -> str:
         return str(path)
 
 
-@app.command(cls=RecipeCommand, context_settings=EXTRA_ARGS)
+@app.command(cls=RecipeCommand, context_settings=EXTRA_ARGS, rich_help_panel=_RECIPES)
 def run(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="The recipe script.", metavar="PATH", show_default=False)],
@@ -230,7 +231,7 @@ def cancel(ctx: typer.Context, job: JobArgument) -> None:
     make_console().print(f"{handle.job_dir.name}: {state}", highlight=False)
 
 
-@app.command(rich_help_panel=_BROWSE)
+@app.command(rich_help_panel=_STORE)
 def artifacts(
     ctx: typer.Context,
     name: Annotated[
@@ -254,7 +255,7 @@ def artifacts(
     console.print(frame_table(frame, columns, title=name))
 
 
-@app.command(rich_help_panel=_BROWSE)
+@app.command(rich_help_panel=_STORE)
 def profiles(ctx: typer.Context) -> None:
     """List the execution profiles of env.toml."""
     session = _session(ctx)
