@@ -66,6 +66,7 @@ ProgressCallback = Callable[[int, int], None]
 
 LAUNCHER_NAME = "runspec_launch.sh"
 TARBALL_NAME = "code.tar.gz"
+"""Default tarball file name; nemo-run names it ``<name>.tar.gz`` (set ``tarball_name``)."""
 EXTRAS_DIR = "_runspec"
 """Directory inside a tarball that holds the config file passed to ``package()``."""
 
@@ -313,6 +314,7 @@ def _build_tarball(
     args: Sequence[str],
     progress: ProgressCallback | None,
     warnings: list[str],
+    tarball_name: str,
 ) -> PackagedCode:
     entrypoint = script.relative_to(root).as_posix()
     if LAUNCHER_NAME in files:
@@ -320,7 +322,7 @@ def _build_tarball(
         warnings.append(f"the repository's own {LAUNCHER_NAME} was left out: the package has its own")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tarball = out_dir / TARBALL_NAME
+    tarball = out_dir / tarball_name
     staging = Path(tempfile.mkdtemp(prefix=".runspec-staging-", dir=out_dir))
     try:
         extras, config_arc = _stage_extras(staging, entrypoint, config)
@@ -392,6 +394,7 @@ class CodePackager:
 
     kind: ClassVar[PackagerKind] = "code"
     progress: ProgressCallback | None = None
+    tarball_name: str = TARBALL_NAME
     exclude_dirs: tuple[str, ...] = (".nemotron",)
 
     def package(
@@ -411,7 +414,9 @@ class CodePackager:
                 path=script,
                 hint='Un-ignore it, or use packager = "self_contained"',
             )
-        return _build_tarball(self.kind, root, script, files, out_dir, config, args, self.progress, warnings)
+        return _build_tarball(
+            self.kind, root, script, files, out_dir, config, args, self.progress, warnings, self.tarball_name
+        )
 
 
 @dataclass(frozen=True)
@@ -425,6 +430,7 @@ class PatternPackager:
 
     patterns: tuple[str, ...]
     progress: ProgressCallback | None = None
+    tarball_name: str = TARBALL_NAME
     kind: ClassVar[PackagerKind] = "pattern"
 
     def package(
@@ -449,7 +455,9 @@ class PatternPackager:
                     found.add(rel.as_posix())
         warnings: list[str] = []
         files = _working_tree_files(root, sorted(found), out_dir, (), warnings)
-        return _build_tarball(self.kind, root, script, files, out_dir, config, args, self.progress, warnings)
+        return _build_tarball(
+            self.kind, root, script, files, out_dir, config, args, self.progress, warnings, self.tarball_name
+        )
 
 
 @dataclass(frozen=True)
@@ -461,6 +469,7 @@ class GitPackager:
     """
 
     progress: ProgressCallback | None = None
+    tarball_name: str = TARBALL_NAME
     kind: ClassVar[PackagerKind] = "git"
 
     def package(
@@ -502,7 +511,7 @@ class GitPackager:
             warnings.append("uncommitted changes to tracked files are not in the package (git packager)")
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        tarball = out_dir / TARBALL_NAME
+        tarball = out_dir / self.tarball_name
         total = len(files) + 1 + (config is not None)
         if self.progress:
             self.progress(0, total)

@@ -106,6 +106,13 @@ def test_code_package_runs_from_its_unpacked_directory(repo, tmp_path):
     assert launcher.mode & 0o111
 
 
+@pytest.mark.parametrize("cls", [CodePackager, GitPackager])
+def test_tarball_name_can_follow_nemo_runs_convention(repo, tmp_path, cls):
+    pkg = cls(tarball_name="train.tar.gz").package(repo / "recipes/train.py", tmp_path / "job")
+    assert pkg.tarball == tmp_path / "job" / "train.tar.gz"
+    assert pkg.tarball.is_file()
+
+
 def test_code_adds_the_config_under_runspec_dir(repo, tmp_path):
     config = write(tmp_path, "elsewhere/train.yaml", "lr: 0.5\n")
     pkg = CodePackager().package(repo / "recipes/train.py", tmp_path / "job", config=config)
