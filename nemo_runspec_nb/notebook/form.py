@@ -52,7 +52,7 @@ def format_value(value: Any) -> str:
     import yaml
 
     try:
-        plain = yaml.safe_load(text) == text and text.strip() == text and "#" not in text
+        plain = yaml.safe_load(text) == text and not any(c.isspace() or c in "#'\"" for c in text)
     except yaml.YAMLError:
         plain = False
     return text if plain and text else json.dumps(text)
