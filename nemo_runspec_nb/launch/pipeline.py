@@ -3,13 +3,14 @@
 Semantics, the same for every launcher: the steps form a shell pipeline,
 ``step1 | step2 | step3``. All steps start together; each step's stdout is
 the next step's stdin (the first reads nothing, the last one's stdout is the
-pipeline's output); each step's stderr goes to its own log. The pipeline
-fails when any step exits non-zero (like ``set -o pipefail``), and the error
-names the last failing step, since an earlier step that dies of a broken pipe
-is a consequence rather than the cause. Steps that do not read stdin simply
-ignore it, so a ``prep | train`` pair that communicates through files (or
-through an artifact name printed by the first and read by the second) both
-work.
+pipeline's output). The pipeline fails when any step exits non-zero (like
+``set -o pipefail``); a local run names the last failing step, since an
+earlier step that dies of a broken pipe is a consequence rather than the
+cause. Steps that do not read stdin simply ignore it, so a ``prep | train``
+pair that communicates through files (or through an artifact name printed by
+the first and read by the second) works as well. Stderr: a local run keeps
+each step's stderr apart (and logs it in ``job_dir``); in a batch job all
+steps write to the job's output file.
 
 Launchers
 ---------
