@@ -253,22 +253,13 @@ class RecipeForm(widgets.VBox):
             return [text]
         return list(parsed.entries) if not isinstance(parsed.entries, Mapping) else []
 
-    def compose(self) -> ComposedJob | None:
+    def compose(self, _base: ComposedJob | None = None) -> ComposedJob | None:
         """Compose with everything the form says; shows the result or the error. Returns the job."""
-        from ..config import OverrideSet
-        from ..recipe import overrides_from_text
-
         try:
-            job = self.recipe.compose(
-                self.config.value,
-                [
-                    OverrideSet("widget", tuple(self.dotlist())),
-                    overrides_from_text(self.overrides_text.value, "widget"),
-                ],
-                self.selected_profile,
-                self.selected_mode,
-                source="widget",
-            )
+            if _base is not None and not self.dotlist() and not self.overrides_text.value.strip():
+                job = _base  # nothing to add to the composition the editor was built from
+            else:
+                job = self._compose_now()
         except RunspecError as exc:
             self.job, self.error = None, str(exc)
             self.message.value = _error_html(self.error)
@@ -283,6 +274,21 @@ class RecipeForm(widgets.VBox):
         )
         self.launch_button.disabled = False
         return job
+
+    def _compose_now(self) -> ComposedJob:
+        from ..config import OverrideSet
+        from ..recipe import overrides_from_text
+
+        return self.recipe.compose(
+            self.config.value,
+            [
+                OverrideSet("widget", tuple(self.dotlist())),
+                overrides_from_text(self.overrides_text.value, "widget"),
+            ],
+            self.selected_profile,
+            self.selected_mode,
+            source="widget",
+        )
 
     def code(self) -> tuple[str, str]:
         """The equivalent ``%%recipe`` cell and ``runspec`` command line."""
@@ -352,7 +358,7 @@ class RecipeForm(widgets.VBox):
             headers.append(widgets.HTML(f"<i>{hidden} more section(s): use the search box</i>"))
         self.sections.children = tuple(headers)
         self._search_changed()
-        self.compose()
+        self.compose(_base=base)
 
     def _section_header(self, name: str) -> widgets.Button:
         count = len(self._sections[name])
