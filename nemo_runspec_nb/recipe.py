@@ -480,6 +480,7 @@ class ComposedJob:
     # -- preview / save / launch ---------------------------------------------------------------
     def env_vars(self) -> dict[str, str]:
         """Environment the job gets from us (secrets included; previews mask them)."""
+        from .artifacts.default_registry import artifact_env
         from .config import get_wandb_config
         from .launch.env_vars import build_env_vars
 
@@ -490,8 +491,9 @@ class ComposedJob:
             # Same machine: the job uses the interpreter (virtualenv) that launched it.
             interpreter_dir = str(Path(sys.executable).parent)
             env["PATH"] = os.pathsep.join([interpreter_dir, os.environ.get("PATH", os.defpath)])
-        env["NEMOTRON_ARTIFACTS_ROOT"] = self.recipe.session.registry().root
-        env["NEMOTRON_PRODUCER"] = f"{self.recipe.name}@{self.job_dir.name}"
+        env.update(
+            artifact_env(self.recipe.session.registry(), producer=f"{self.recipe.name}@{self.job_dir.name}")
+        )
         env["NEMOTRON_JOB_DIR"] = str(self.job_dir)
         return env
 
