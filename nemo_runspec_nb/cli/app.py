@@ -36,6 +36,7 @@ from .recipe_typer import EXTRA_ARGS, RecipeTyper
 from .run_recipe import run_recipe
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
     from nemo_runspec_nb.launch import JobHandle
@@ -93,7 +94,7 @@ def list_recipes(
     frame = catalog(directory)
     console = make_console()
     if frame.empty:
-        console.print(f"No recipes under {directory}.")
+        _line(console, f"No recipes under {directory}.")
     else:
         frame["path"] = [_relative(p, directory) for p in frame["path"]]
         console.print(
@@ -105,7 +106,12 @@ def list_recipes(
         )
     errors = frame.attrs.get("errors", [])
     for error in errors:
-        make_console(stderr=True).print(f"skipped: {error}", markup=False, highlight=False, soft_wrap=True)
+        _line(make_console(stderr=True), f"skipped: {error}")
+
+
+def _line(console: Console, text: str) -> None:
+    """One line of plain text: no markup, no highlighting, never wrapped (paths stay whole)."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _relative(path: object, root: Path) -> str:
@@ -164,7 +170,7 @@ def jobs(
     frame = session.jobs()
     console = make_console()
     if frame.empty:
-        console.print(f"No jobs in {session.jobs_dir}.")
+        _line(console, f"No jobs in {session.jobs_dir}.")
         return
     frame = frame.head(limit).copy()
     frame["job"] = [Path(p).name for p in frame["job_dir"]]
@@ -206,7 +212,7 @@ def logs(
     console.out(text, end="", highlight=False)
     if not follow:
         if not text:
-            make_console(stderr=True).print(f"{handle.job_dir.name}: no output yet ({handle.status()})")
+            _line(make_console(stderr=True), f"{handle.job_dir.name}: no output yet ({handle.status()})")
         return
     offset = len(handle.logs())
     while True:
@@ -218,7 +224,7 @@ def logs(
         if state.done:
             break
         time.sleep(poll)
-    make_console(stderr=True).print(f"{handle.job_dir.name}: {state}", highlight=False)
+    _line(make_console(stderr=True), f"{handle.job_dir.name}: {state}")
     if state.status.value != "SUCCEEDED":
         raise typer.Exit(int(ExitCode.JOB_FAILED))
 
@@ -228,7 +234,7 @@ def cancel(ctx: typer.Context, job: JobArgument) -> None:
     """Cancel a job (scancel on Slurm, SIGTERM then SIGKILL locally)."""
     handle = _handle(ctx, job)
     state = handle.cancel()
-    make_console().print(f"{handle.job_dir.name}: {state}", highlight=False)
+    _line(make_console(), f"{handle.job_dir.name}: {state}")
 
 
 @app.command(rich_help_panel=_STORE)
@@ -246,7 +252,7 @@ def artifacts(
     if name is None:
         frame = table(registry)
         if frame.empty:
-            console.print(f"No artifacts in {registry.root}.")
+            _line(console, f"No artifacts in {registry.root}.")
             return
         console.print(frame_table(frame, ["name", "latest", "versions", "type", "created_at", "producer"]))
         return
@@ -261,9 +267,9 @@ def profiles(ctx: typer.Context) -> None:
     session = _session(ctx)
     console = make_console()
     if session.env_file is None:
-        console.print("No env.toml found (give --env-file or set NEMOTRON_ENV_FILE): jobs run here.")
+        _line(console, "No env.toml found (give --env-file or set NEMOTRON_ENV_FILE): jobs run here.")
         return
-    console.print(f"{session.env_file}", highlight=False)
+    _line(console, str(session.env_file))
     console.print(_profile_table(profile_summaries(session.env_file)))
 
 

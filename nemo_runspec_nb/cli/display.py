@@ -1,7 +1,7 @@
 """Rich renderables for recipe CLIs: dry-run view, submission and completion panels, tables.
 
-Functions here build renderables and never print, so a caller picks the
-console (and a test renders them at a fixed width). Values come from the
+Functions here build renderables (only ``print_*`` print, to the console they
+are given), so a caller picks the console and a test renders them at a fixed width. Values come from the
 facade already redacted (provenance, preview), so secrets never reach them.
 """
 
@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, RenderableType
 from rich.panel import Panel
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -30,6 +31,7 @@ __all__ = [
     "config_tree",
     "dry_run_view",
     "frame_table",
+    "print_dry_run",
     "recipe_panel",
     "staged_panel",
     "submission_panel",
@@ -54,6 +56,10 @@ def _where(job: ComposedJob) -> str:
     return f"profile {job.profile} ({executor})"
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)  # None or NaN
+
+
 def config_tree(provenance: pd.DataFrame, title: str = "config") -> Tree:
     """The job config as a tree; each leaf shows its value and the layer that set it (dim)."""
     root = Tree(Text(title, style="bold"), guide_style=_BORDER)
@@ -65,14 +71,17 @@ def config_tree(provenance: pd.DataFrame, title: str = "config") -> Tree:
             if prefix not in branches:
                 branches[prefix] = branches[prefix[:-1]].add(Text(prefix[-1], style="bold"))
         leaf = Text(f"{parts[-1]}: ")
-        leaf.append("null" if value is None else str(value), style="cyan")
+        leaf.append("null" if _missing(value) else str(value), style="cyan")
         leaf.append(f"  ({source})", style=_BORDER)
         branches[parts[:-1]].add(leaf)
     return root
 
 
-def dry_run_view(job: ComposedJob, preview: Preview) -> Group:
-    """What a launch would do: where, the config tree with sources, the script, the env (redacted)."""
+def dry_run_view(job: ComposedJob, preview: Preview) -> list[RenderableType]:
+    """What a launch would do: where, the config tree with sources, the script, the env (redacted).
+
+    Print the parts with :func:`print_dry_run`, which keeps the script's lines whole.
+    """
     header = _grid(
         [
             ("recipe", f"{job.recipe.name} ({job.runspec.script_path})"),
@@ -88,10 +97,24 @@ def dry_run_view(job: ComposedJob, preview: Preview) -> Group:
     parts += [Text(f"note: {note}", style="yellow") for note in preview.notes]
     parts.append(config_tree(preview.provenance, "job config (value, source)"))
     title = "sbatch script" if preview.script_kind == "sbatch" else "command (run.sh)"
-    parts.append(Panel(Text(preview.script.rstrip()), title=title, title_align="left", border_style=_BORDER))
-    env = _grid((k, v) for k, v in sorted(preview.env.items())) if preview.env else Text("(none)")
-    parts.append(Panel(env, title="environment (secrets masked)", title_align="left", border_style=_BORDER))
-    return Group(*parts)
+    parts.append(Rule(title, align="left", style=_BORDER))
+    parts.append(_Script(preview.script.rstrip()))
+    parts.append(Rule("environment (secrets masked)", align="left", style=_BORDER))
+    parts.append(_Script("\n".join(f"{k}={v}" for k, v in sorted(preview.env.items())) or "(none)"))
+    return parts
+
+
+class _Script(str):
+    """Script or env text: printed with whole lines (never wrapped or cropped) so it can be copied."""
+
+
+def print_dry_run(console: Console, job: ComposedJob, preview: Preview) -> None:
+    """Print :func:`dry_run_view` to ``console``."""
+    for part in dry_run_view(job, preview):
+        if isinstance(part, _Script):
+            console.print(str(part), markup=False, highlight=False, soft_wrap=True)
+        else:
+            console.print(part)
 
 
 def submission_panel(job: ComposedJob, handle: JobHandle, artifact_store: str) -> Panel:
@@ -142,7 +165,8 @@ def completion_panel(
         rows.append(("detail", state.detail))
     if not ok:
         rows.append(("logs", f"runspec logs {handle.job_dir.name}"))
-    title = f"{handle.name or handle.job_dir.name}: {'done' if state.done else 'still running'}"
+    outcome = state.status.value.lower() if state.done else "still running"
+    title = f"{handle.name or handle.job_dir.name}: {outcome}"
     return Panel(_grid(rows), title=title, title_align="left", border_style="green" if ok else "red")
 
 
@@ -156,6 +180,8 @@ def _cell(value: Any) -> str:
         pass
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value) or "-"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # an int column with gaps comes back as floats
     if hasattr(value, "strftime"):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     return str(value)
@@ -198,7 +224,12 @@ def recipe_panel(meta: RecipeMeta, profiles: Mapping[str, str], env_file: Path |
     if env_file is None:
         rows.append(("profiles", "(no env.toml found: runs on this machine)"))
     else:
-        rows.append(("profiles", "\n".join(f"{n}  {d}" for n, d in profiles.items()) or "(none)"))
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True)
+        table.add_column()
+        for profile, summary in profiles.items():
+            table.add_row(profile, summary)
+        rows.append(("profiles", table if profiles else "(none)"))
         rows.append(("env.toml", str(env_file)))
     if spec.docs:
         rows.append(("docs", spec.docs))

@@ -127,6 +127,22 @@ def _examples(data: Mapping[str, Any], limit: int = 2) -> list[str]:
     return found
 
 
+def _masked(argv: Sequence[str]) -> tuple[str, ...]:
+    """The command line with secret values masked (``+wandb.api_key=...`` -> ``+wandb.api_key=****``).
+
+    argv is recorded in job.yaml and shown in previews, so a secret typed as an
+    override must not reach it (the override itself still carries the value).
+    """
+    from nemo_runspec_nb.config import MASK, is_secret_key
+
+    out = []
+    for token in argv:
+        key, eq, _ = token.partition("=")
+        secret = eq and not key.startswith("-") and is_secret_key(key.lstrip("+~"))
+        out.append(f"{key}={MASK}" if secret else token)
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class RecipeConfig:
     """One invocation of a recipe command, normalized from the CLI options.
@@ -185,7 +201,7 @@ class RecipeConfig:
             dotlist=tuple(ctx.dotlist),
             passthrough=tuple(ctx.passthrough),
             env_file=Path(env_file) if env_file is not None else None,
-            argv=tuple(argv),
+            argv=_masked(argv),
         )
 
     def with_overrides(self, *dotlist: str) -> RecipeConfig:

@@ -17,7 +17,7 @@ from rich.console import Console
 from nemo_runspec_nb.errors import RunspecError
 
 from .console import make_console
-from .display import completion_panel, dry_run_view, staged_panel, submission_panel
+from .display import completion_panel, print_dry_run, staged_panel, submission_panel
 from .exit_codes import ExitCode
 from .recipe_config import RecipeConfig
 
@@ -48,7 +48,7 @@ def run_recipe(cfg: RecipeConfig, *, console: Console | None = None, poll: float
     explicit = cfg.argv[cfg.argv.index("--") + 1 :] if "--" in cfg.argv else ()
     _check_passthrough(job, [t for t in cfg.passthrough if t not in explicit])
     if cfg.dry_run:
-        console.print(dry_run_view(job, job.preview()))
+        print_dry_run(console, job, job.preview())
         return ExitCode.OK
     if cfg.force_squash:
         console.print("note: --force-squash has no effect with this launcher yet", style="yellow")
