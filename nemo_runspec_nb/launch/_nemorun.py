@@ -19,11 +19,13 @@ cannot afford, so every use goes through a :class:`NemoRun` adapter object
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import io
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,10 +150,14 @@ class NemoRun:
             root.setLevel(level)
 
     @contextlib.contextmanager
-    def guarded(self, what: str) -> Iterator[None]:
+    def guarded(self, what: str, *, collect: bool = False) -> Iterator[None]:
         """Run nemo-run code: capture its console, keep logging, exits/prompts/errors -> LaunchError."""
         out = io.StringIO()
+        stdin = sys.stdin
         try:
+            # invoke (LocalTunnel/SSHTunnel.run) reads stdin in a thread: give it an empty one,
+            # never the kernel's or a terminal's.
+            sys.stdin = io.StringIO("")
             with (
                 self._restore_logging(),
                 contextlib.redirect_stdout(out),
@@ -170,7 +176,10 @@ class NemoRun:
         except Exception as exc:
             raise LaunchError(f"nemo-run failed to {what}: {type(exc).__name__}: {exc}") from exc
         finally:
+            sys.stdin = stdin
             self.last_output = out.getvalue()
+            if collect:
+                _collect_leaked_pipes()
 
     # -- objects ------------------------------------------------------------------------------
     def make(self, class_name: str, **kwargs: Any) -> Any:
@@ -207,7 +216,7 @@ class NemoRun:
 
         Only the detached runner process (:mod:`._runner`) calls this.
         """
-        with self.guarded("run the local job"):
+        with self.guarded("run the local job", collect=True):
             exp = self._experiment(title, executor)
             with exp:
                 exp.add(self.script(script_path), name=task)
@@ -221,7 +230,7 @@ class NemoRun:
         self, *, title: str, executor: Any, script_path: Path, task: str = "job"
     ) -> SlurmSubmission:
         """Submit ``bash script_path`` with a SlurmExecutor and detach; returns at once."""
-        with self.guarded("submit the Slurm job"):
+        with self.guarded("submit the Slurm job", collect=True):
             exp = self._experiment(title, executor)
             with exp:
                 exp.add(self.script(script_path), name=task)
@@ -248,7 +257,7 @@ class NemoRun:
         tmp = Path(tempfile.mkdtemp(prefix="nrs-dryrun-"))
         try:
             run = self.module()
-            with self.guarded("render the sbatch script"):
+            with self.guarded("render the sbatch script", collect=True):
                 exp = run.Experiment(
                     title, executor=executor, log_level="WARNING", base_dir=str(tmp), clean_mode=True
                 )
@@ -258,6 +267,14 @@ class NemoRun:
                     return str(exp.jobs[0]._dryrun_info.request.materialize())
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _collect_leaked_pipes() -> None:
+    # invoke (under nemo-run's tunnels) leaves Popen pipes in reference cycles; free them now,
+    # quietly, instead of letting their ResourceWarnings surface later in the user's code.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 def _forget_main(exp: Any) -> None:

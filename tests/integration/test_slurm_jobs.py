@@ -1,0 +1,126 @@
+"""Real jobs on the local Slurm cluster (scripts/local-slurm/start.sh), through the public API."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from nemo_runspec_nb.launch import (
+    JobHandle,
+    JobStatus,
+    SlurmQuery,
+    jobs,
+    refresh_statuses,
+    render_script,
+    submit,
+)
+
+pytestmark = [
+    pytest.mark.slurm,
+    pytest.mark.usefixtures("slurm_cluster"),
+    # nemo-run -> leptonai -> fastapi imports starlette.middleware.wsgi, deprecated in starlette.
+    pytest.mark.filterwarnings("ignore:starlette.middleware.wsgi is deprecated:DeprecationWarning"),
+]
+
+TIMEOUT = 120
+
+
+def test_a_job_succeeds_and_its_logs_are_readable(slurm_profile, make_request, launched):
+    request = make_request(slurm_profile, env={"GREETING": "hello-slurm", "DEMO_TOKEN": "tok-secret-123"})
+    started = time.monotonic()
+    handle = submit(request)
+    launched.append(handle)
+    assert time.monotonic() - started < 10  # returns at once
+    assert handle.job_id and handle.job_id.isdigit()
+    state = handle.wait(timeout=TIMEOUT, poll=0.5)
+    assert (state.status, state.exit_code) == (JobStatus.SUCCEEDED, 0)
+    logs = handle.logs()
+    assert "recipe started ['--config'" in logs
+    assert "greeting: hello-slurm" in logs
+    assert "token visible: True" in logs
+    # the secret reached the job, and no file of ours holds it
+    for path in request.job_dir.rglob("*"):
+        if path.is_file():
+            assert "tok-secret-123" not in path.read_text(errors="replace"), path
+    assert not (request.job_dir / ".runspec-secrets.sh").exists()
+    sbatch = (request.job_dir / "sbatch.sh").read_text()
+    assert "#SBATCH --partition=debug" in sbatch
+    assert "DEMO_TOKEN" not in sbatch
+
+
+def test_a_failing_job_reports_its_exit_code_and_last_lines(slurm_profile, make_request, launched):
+    handle = submit(make_request(slurm_profile, exit_code=3))
+    launched.append(handle)
+    state = handle.wait(timeout=TIMEOUT, poll=0.5)
+    assert (state.status, state.exit_code) == (JobStatus.FAILED, 3)
+    assert handle.logs(tail=1).strip() == "recipe exiting with 3"
+
+
+def test_a_job_can_be_cancelled(slurm_profile, make_request, launched):
+    handle = submit(make_request(slurm_profile, sleep=300))
+    launched.append(handle)
+    deadline = time.monotonic() + TIMEOUT
+    while handle.status().status is not JobStatus.RUNNING and time.monotonic() < deadline:
+        time.sleep(0.3)
+    state = handle.cancel()
+    assert state.status is JobStatus.CANCELLED
+    assert handle.status().status is JobStatus.CANCELLED
+
+
+def test_a_detached_job_is_reconnected_from_a_new_process(slurm_profile, make_request, launched):
+    handle = submit(make_request(slurm_profile, sleep=1, env={"GREETING": "from-afar"}))
+    launched.append(handle)
+    code = (
+        "import json, sys\n"
+        "from nemo_runspec_nb.launch import JobHandle\n"
+        "h = JobHandle.from_job_dir(sys.argv[1])\n"
+        "s = h.wait(timeout=120, poll=0.5)\n"
+        "print(json.dumps({'status': s.status.value, 'exit_code': s.exit_code, 'job_id': s.job_id,"
+        " 'logs': h.logs()}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(handle.job_dir)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert (seen["status"], seen["exit_code"], seen["job_id"]) == ("SUCCEEDED", 0, handle.job_id)
+    assert "greeting: from-afar" in seen["logs"]
+
+
+def test_six_jobs_at_once_are_watched_with_batched_queries(slurm_profile, make_request, launched, project):
+    handles = [submit(make_request(slurm_profile, name=f"six{i}", exit_code=i % 2)) for i in range(6)]
+    launched.extend(handles)
+    assert len({h.job_id for h in handles}) == 6
+    query = SlurmQuery()
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        before = query.calls
+        states = refresh_statuses(handles, query=query)
+        assert query.calls - before <= 2
+        if all(s.done for s in states) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert [(s.status, s.exit_code) for s in states] == [
+        (JobStatus.SUCCEEDED, 0) if i % 2 == 0 else (JobStatus.FAILED, 1) for i in range(6)
+    ]
+    frame = jobs(project / ".nemotron" / "jobs")
+    assert len(frame) == 6
+    assert set(frame["status"]) == {"SUCCEEDED", "FAILED"}
+
+
+def test_render_script_is_the_sbatch_script_without_submitting(slurm_profile, make_request):
+    request = make_request(slurm_profile, env={"DEMO_TOKEN": "never-shown"})
+    text = render_script(request)
+    assert text.startswith("#!/bin/bash")
+    assert "#SBATCH --account=default" in text
+    assert f"bash {request.job_dir / 'run.sh'}" in text
+    assert "never-shown" not in text
+    assert not (request.job_dir / "run.sh").exists()
+    assert JobHandle  # the handle type is the public one
