@@ -155,6 +155,7 @@ class RecipeForm(widgets.VBox):
         self.results.add_class("nrs-search-results")
         self.sections = widgets.VBox()
         self.sections.add_class("nrs-override-sections")
+        self.sections.layout.align_items = "flex-start"
         self.overrides_text = widgets.Textarea(
             placeholder="more overrides: dotlist lines (a.b=1, +new=x, ~gone) or YAML; # comments ok",
             description="overrides",
@@ -162,6 +163,7 @@ class RecipeForm(widgets.VBox):
             rows=3,
         )
         self.overrides_text.add_class("nrs-overrides-text")
+        self.overrides_text.layout.width = "min(100%, 48em)"
         self.message = widgets.HTML()
         self.message.add_class("nrs-validation")
         self.preview_button = widgets.Button(description="Preview", icon="eye", layout=self._button_layout)

@@ -131,6 +131,7 @@ class JobMonitor(widgets.VBox):
             )
             if state.done:
                 self.cancel_button.disabled = True
+                self.cancel_button.layout.display = "none"
             return state
 
     def _elapsed(self) -> float:
