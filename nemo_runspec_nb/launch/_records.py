@@ -20,6 +20,7 @@ RECORD_FORMAT = 1
 CANCEL_MARKER = "cancel_requested"
 EXIT_CODE_FILE = "exit_code"
 JOB_PID_FILE = "job.pid"
+RUNNER_PID_FILE = "runner.pid"
 RUN_SCRIPT = "run.sh"
 SBATCH_SCRIPT = "sbatch.sh"
 RUNNER_LOG = "runner.log"

@@ -23,6 +23,10 @@ from pathlib import Path
 def _daemonize(job_dir: Path) -> None:
     pid = os.fork()
     if pid:
+        # Written before the launcher returns, so a status() right after submit finds the runner.
+        tmp = job_dir / ".runner.pid.tmp"
+        tmp.write_text(f"{pid}\n")
+        tmp.replace(job_dir / "runner.pid")
         sys.stdout.write(f"{pid}\n")
         sys.stdout.flush()
         os._exit(0)

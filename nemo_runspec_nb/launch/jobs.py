@@ -321,7 +321,13 @@ class JobHandle:
     def job_id(self) -> str | None:
         """Slurm job id, or the runner's PID for a local job."""
         value = self._record.get("job_id")
+        if value is None and self.executor == "local":
+            value = self._runner_pid()
         return str(value) if value is not None else None
+
+    def _runner_pid(self) -> int | None:
+        pid = self._record.get("runner_pid")
+        return int(pid) if pid else rec.read_int(self.job_dir / rec.RUNNER_PID_FILE)
 
     @property
     def query(self) -> SlurmQuery:
@@ -361,7 +367,7 @@ class JobHandle:
         code = rec.read_int(job_dir / rec.EXIT_CODE_FILE)
         cancelled = (job_dir / rec.CANCEL_MARKER).exists()
         job_alive = rec.pid_alive(rec.read_int(job_dir / rec.JOB_PID_FILE), str(job_dir))
-        runner_alive = rec.pid_alive(record.get("runner_pid"), str(job_dir))
+        runner_alive = rec.pid_alive(self._runner_pid(), str(job_dir))
         if code is not None and not job_alive:
             status = (
                 JobStatus.SUCCEEDED if code == 0 else JobStatus.CANCELLED if cancelled else JobStatus.FAILED
@@ -413,9 +419,22 @@ class JobHandle:
                 if len(text) > offset:
                     on_output(text[offset:])
                     offset = len(text)
-            if state.done or (deadline is not None and time.monotonic() >= deadline):
+            if state.done:
+                self._let_runner_finish()
+                return state
+            if deadline is not None and time.monotonic() >= deadline:
                 return state
             time.sleep(poll if deadline is None else max(0.0, min(poll, deadline - time.monotonic())))
+
+    def _let_runner_finish(self, seconds: float = 10.0) -> None:
+        # A local job's runner records the result just after the job exits; give it that moment
+        # so the record (to_dict, jobs()) agrees with the state wait() returns.
+        if self.executor != "local":
+            return
+        deadline = time.monotonic() + seconds
+        while rec.pid_alive(self._runner_pid(), str(self.job_dir)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self._reload()
 
     # -- logs
     def log_files(self) -> list[Path]:
@@ -473,7 +492,7 @@ class JobHandle:
 
     def _signal_local(self, sig: signal.Signals) -> None:
         job_pid = rec.read_int(self.job_dir / rec.JOB_PID_FILE)
-        runner_pid = self._record.get("runner_pid")
+        runner_pid = self._runner_pid()
         for pid in (job_pid, runner_pid):
             if pid and rec.pid_alive(pid, str(self.job_dir)):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
