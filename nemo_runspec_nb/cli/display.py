@@ -183,7 +183,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # an int column with gaps comes back as floats
     if hasattr(value, "strftime"):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return str(value.strftime("%Y-%m-%d %H:%M:%S"))
     return str(value)
 
 

@@ -81,7 +81,8 @@ class RecipeMeta:
         """Read a recipe's block and default config (a broken default config gives no inputs/examples)."""
         runspec = script if isinstance(script, Runspec) else parse(script)
         data = _default_config_data(runspec)
-        run = data.get("run") if isinstance(data.get("run"), dict) else {}
+        run = data.get("run")
+        run = run if isinstance(run, dict) else {}
         inputs = {f"run.{k}": str(v) for k, v in run.items() if _is_artifact_ref(v)}
         return cls(
             runspec=runspec,
