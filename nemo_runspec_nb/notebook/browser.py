@@ -18,7 +18,7 @@ __all__ = ["ArtifactBrowser"]
 _VERSION_COLUMNS = ["version", "aliases", "type", "created_at", "producer", "inputs"]
 
 
-class ArtifactBrowser(widgets.VBox):
+class ArtifactBrowser(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
     """Browse a registry: pick a name, see its versions; pick a version, see metadata and lineage.
 
     Args:

@@ -77,7 +77,7 @@ def _css_key(key: str) -> str:
     return "nrs-leaf-" + "".join(c if c.isalnum() else "-" for c in key)
 
 
-class RecipeForm(widgets.VBox):
+class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
     """A form over one recipe: config, profile (run/batch), resources, overrides, Preview, Launch.
 
     Args:
@@ -482,14 +482,14 @@ class RecipeForm(widgets.VBox):
             self.message.value = _error_html(str(exc))
             return
         with self.output:
-            clear_output()
-            display(self.preview)
+            clear_output()  # type: ignore[no-untyped-call]
+            display(self.preview)  # type: ignore[no-untyped-call]
 
     def _on_code(self, _button: Any = None) -> None:
         cell, cli = self.code()
         with self.output:
-            clear_output()
-            display(
+            clear_output()  # type: ignore[no-untyped-call]
+            display(  # type: ignore[no-untyped-call]
                 widgets.HTML(
                     "<div class='nrs-code'><b>notebook cell</b>"
                     f"<pre class='nrs-code-cell'>{html.escape(cell)}</pre>"

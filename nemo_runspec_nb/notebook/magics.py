@@ -211,7 +211,7 @@ class RunspecMagics(Magics):
         return self.recipe(args.path)
 
     # -- %%recipe -------------------------------------------------------------------------------
-    @line_cell_magic("recipe")
+    @line_cell_magic("recipe")  # type: ignore[arg-type]
     @_friendly
     def recipe_cell(self, line: str, cell: str | None = None) -> Any:
         """Compose a recipe with the cell's overrides; ``-d`` previews, otherwise it launches.
@@ -238,6 +238,7 @@ class RunspecMagics(Magics):
         else:
             result = job.launch()
         if args.name:
+            assert self.shell is not None
             self.shell.user_ns[args.name] = result
         return result
 

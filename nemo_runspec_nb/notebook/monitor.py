@@ -52,7 +52,7 @@ def _format_elapsed(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{sec:02d}" if hours else f"{minutes}:{sec:02d}"
 
 
-class JobMonitor(widgets.VBox):
+class JobMonitor(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
     """Live view of one job: status badge, elapsed time, log tail, Cancel.
 
     Args:

@@ -92,7 +92,7 @@ def register_displays(ipython: Any, magics: Any = None) -> None:
 
         poll = getattr(magics, "poll", 1.0)
         tail = getattr(magics, "tail", 30)
-        display(JobMonitor(handle, poll=poll, tail=tail))
+        display(JobMonitor(handle, poll=poll, tail=tail))  # type: ignore[no-untyped-call]
 
     formatter.ipython_display_formatter.for_type_by_name(
         "nemo_runspec_nb.launch.jobs", "JobHandle", show_monitor
