@@ -172,3 +172,10 @@ def test_recipe_launches_and_returns_the_handle(shell) -> None:
     lineage = shell.run_line_magic("artifacts", "tiny-data --lineage latest")
     assert lineage.empty
     assert "SUCCEEDED" in str(handle) and "nrs-status-succeeded" in handle._repr_html_()
+
+
+@pytest.mark.nemorun
+def test_run_flag_waits_and_streams_the_output(shell, capsys) -> None:
+    handle = shell.run_cell_magic("recipe", "prep/prep.py -c tiny -r local", "data.rows=40")
+    assert handle.status().status.value == "SUCCEEDED"
+    assert "prep: wrote 40 rows" in capsys.readouterr().out
