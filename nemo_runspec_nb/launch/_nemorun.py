@@ -34,7 +34,7 @@ from typing import Any
 
 from nemo_runspec_nb.errors import LaunchError
 
-__all__ = ["SUPPORTED_SERIES", "NemoRun", "SlurmSubmission", "check_version"]
+__all__ = ["SUPPORTED_SERIES", "NemoRun", "SlurmSubmission", "check_version", "patch_rsync_host_keys"]
 
 SUPPORTED_SERIES = "0.11"
 """The nemo-run release series this adapter is written and tested against."""
@@ -96,11 +96,13 @@ class NemoRun:
     Args:
         home: ``NEMORUN_HOME`` for this session (nemo-run's experiment dirs and job maps).
             ``None`` keeps the environment's ``NEMORUN_HOME`` (or nemo-run's ``~/.nemo_run``).
+        patch: Apply :func:`patch_rsync_host_keys` on import (idempotent, 0.11.x only).
 
     """
 
-    def __init__(self, home: str | Path | None = None) -> None:
+    def __init__(self, home: str | Path | None = None, *, patch: bool = True) -> None:
         self.home = Path(home).absolute() if home is not None else None
+        self.patch = patch
         self.last_output = ""
         """Console output nemo-run produced during the last guarded call."""
 
@@ -121,6 +123,8 @@ class NemoRun:
                 f"nemo-run cannot be imported: {exc}",
                 hint="nemo-run 0.11.1 needs leptonai<0.47 and urllib3<1.27 (check with `pip check`)",
             ) from exc
+        if self.patch:
+            patch_rsync_host_keys(run.__version__)
         if already and self.home is not None:
             self.home.mkdir(parents=True, exist_ok=True)
             config = importlib.import_module("nemo_run.config")
@@ -267,6 +271,43 @@ class NemoRun:
                     return str(exp.jobs[0]._dryrun_info.request.materialize())
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+_RSYNC_USERS = ("nemo_run.core.tunnel.rsync", "nemo_run.run.experiment", "nemo_run.run.ray.slurm")
+_PATCH_MARK = "__nemo_runspec_nb_patch__"
+
+
+def patch_rsync_host_keys(version: str) -> bool:
+    """Make nemo-run's rsync accept a new SSH host key instead of failing on it.
+
+    nemo-run 0.11 rsyncs experiment dirs to an SSH tunnel's host with strict host-key
+    checking, so the first launch to a host that is not yet in ``known_hosts`` fails
+    non-interactively ("Host key verification failed"). The wrapper adds
+    ``-o StrictHostKeyChecking=accept-new``: new hosts are recorded, a *changed* key is still
+    refused. Only for 0.11.x (the signature it wraps); idempotent. Returns True when the
+    patch is in place.
+    """
+    if ".".join(version.split(".")[:2]) != SUPPORTED_SERIES:
+        return False
+    rsync_module = importlib.import_module("nemo_run.core.tunnel.rsync")
+    original = rsync_module.rsync
+    if getattr(original, _PATCH_MARK, False):
+        return True
+
+    def rsync(*args: Any, **kwargs: Any) -> Any:
+        opts = str(kwargs.get("ssh_opts", ""))
+        if kwargs.get("strict_host_keys", True) and "StrictHostKeyChecking" not in opts:
+            kwargs["ssh_opts"] = f"{opts} -o StrictHostKeyChecking=accept-new".strip()
+        return original(*args, **kwargs)
+
+    setattr(rsync, _PATCH_MARK, True)
+    rsync.__wrapped__ = original  # type: ignore[attr-defined]
+    rsync.__doc__ = original.__doc__
+    for name in _RSYNC_USERS:
+        module = sys.modules.get(name) or importlib.import_module(name)
+        if getattr(module, "rsync", None) is original:
+            module.rsync = rsync  # type: ignore[attr-defined]
+    return True
 
 
 def _collect_leaked_pipes() -> None:

@@ -1,0 +1,90 @@
+"""The nemo-run adapter: version check, logging kept, exits and prompts as LaunchError, patches."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import pytest
+
+from nemo_runspec_nb.errors import LaunchError
+from nemo_runspec_nb.launch import NemoRun
+from nemo_runspec_nb.launch._nemorun import check_version, patch_rsync_host_keys
+
+pytestmark = pytest.mark.filterwarnings("ignore:starlette.middleware.wsgi is deprecated:DeprecationWarning")
+
+
+def test_version_check():
+    assert check_version("0.11.1") == "0.11.1"
+    assert check_version().startswith("0.11.")
+    with pytest.raises(LaunchError, match=r"nemo-run 0\.12\.0 is installed.*0\.11\.x only.*pip install"):
+        check_version("0.12.0")
+
+
+def test_experiments_do_not_take_over_logging(tmp_path):
+    nemorun = NemoRun(tmp_path)
+    run = nemorun.module()
+    root = logging.getLogger()
+    marker = logging.NullHandler()
+    root.addHandler(marker)
+    before = list(root.handlers), root.level
+    try:
+        with nemorun.guarded("create an experiment"):
+            run.Experiment("t", base_dir=str(tmp_path), log_level="INFO")
+        assert (list(root.handlers), root.level) == before
+    finally:
+        root.removeHandler(marker)
+
+
+def test_system_exit_and_errors_become_launch_errors(tmp_path):
+    nemorun = NemoRun(tmp_path)
+    with (
+        pytest.raises(LaunchError, match=r"gave up while trying to fetch logs \(exit status 1\)"),
+        nemorun.guarded("fetch logs"),
+    ):
+        print("auth failed for user x")
+        sys.exit(1)
+    assert "auth failed" in nemorun.last_output
+    with pytest.raises(LaunchError, match="failed to submit: ValueError: bad"), nemorun.guarded("submit"):
+        raise ValueError("bad")
+
+
+def test_nothing_is_printed(tmp_path, capsys):
+    nemorun = NemoRun(tmp_path)
+    with nemorun.guarded("talk"):
+        print("noise")
+    assert capsys.readouterr().out == ""
+
+
+def test_rsync_patch_is_guarded_and_idempotent(tmp_path):
+    NemoRun(tmp_path).module()
+    rsync_module = sys.modules["nemo_run.core.tunnel.rsync"]
+    assert patch_rsync_host_keys("0.11.1") is True
+    first = rsync_module.rsync
+    assert patch_rsync_host_keys("0.11.1") is True
+    assert rsync_module.rsync is first
+    assert sys.modules["nemo_run.run.experiment"].rsync is first
+    assert patch_rsync_host_keys("0.12.0") is False
+
+
+def test_rsync_patch_adds_accept_new(tmp_path):
+    NemoRun(tmp_path).module()
+    rsync_module = sys.modules["nemo_run.core.tunnel.rsync"]
+    calls: list[dict] = []
+
+    class Conn:
+        connect_kwargs: dict = {}  # noqa: RUF012
+        user, host, port = "u", "h", 22
+
+        def run(self, cmd, **kwargs):
+            calls.append(cmd)
+
+        def local(self, cmd, **kwargs):
+            calls.append(cmd)
+            return type("Result", (), {"command": cmd})()
+
+    rsync_module.rsync(Conn(), "/src", "/dst")
+    assert any("rsync" in c and "StrictHostKeyChecking=accept-new" in c for c in calls), calls
+    calls.clear()
+    rsync_module.rsync(Conn(), "/src", "/dst", ssh_opts="-o StrictHostKeyChecking=yes")
+    assert not any("accept-new" in c for c in calls)
