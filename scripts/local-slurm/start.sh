@@ -113,7 +113,7 @@ REAL_MEM=${REAL_MEM:-1000}
 cat >"$CONF_DIR/slurm.conf.new" <<CONF
 # Written by scripts/local-slurm/start.sh: single node, accounting on.
 ClusterName=${CLUSTER}
-SlurmctldHost=${HOST}
+SlurmctldHost=${HOST}(127.0.0.1)
 SlurmUser=root
 AuthType=auth/munge
 MpiDefault=none
@@ -138,9 +138,13 @@ SlurmctldTimeout=30
 SlurmdTimeout=30
 InactiveLimit=0
 KillWait=5
-NodeName=${HOST} CPUs=${CPUS} RealMemory=${REAL_MEM} State=UNKNOWN
+NodeName=${HOST} NodeAddr=127.0.0.1 CPUs=${CPUS} RealMemory=${REAL_MEM} State=UNKNOWN
 PartitionName=${PARTITION} Nodes=${HOST} Default=YES MaxTime=INFINITE State=UP
 CONF
+if [[ -f $CONF_DIR/slurm.conf ]] && ! cmp -s "$CONF_DIR/slurm.conf.new" "$CONF_DIR/slurm.conf" \
+    && running "$RUN_DIR/slurmctld.pid"; then
+    log "slurm.conf changed while Slurm runs: apply it with stop.sh then start.sh"
+fi
 mv "$CONF_DIR/slurm.conf.new" "$CONF_DIR/slurm.conf"
 
 umask 077
