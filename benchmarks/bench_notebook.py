@@ -98,7 +98,7 @@ def bench_form() -> tuple[float, int]:
             form = RecipeForm(recipe)
             best = min(best, time.perf_counter() - start)
             models = len(widget._instances) - before
-            assert len(form._leaves) == SECTIONS * KEYS, len(form._leaves)
+            assert len(form.editor.leaves) == SECTIONS * KEYS, len(form.editor.leaves)
             form.close()
     return best, models
 

@@ -1,10 +1,8 @@
 """``RecipeForm``: compose, check, preview and launch a recipe from widgets.
 
-The override editor is generated from the composed config but builds its
-inputs only when asked: a section's inputs are created when the section is
-opened, and the search box creates inputs for the (first few) matching keys.
-A 2,000-key config therefore costs a few dozen widget models up front.
-Buttons and section headers share one ``Layout``, so each costs one model.
+The override editor (:class:`~.editor.OverrideEditor`) is generated from the
+composed config and builds its inputs only when a section is opened or a
+search matches, so a 2,000-key config costs a few dozen widget models up front.
 
 Every change recomposes the job (``Recipe.compose``) and shows the result or
 the error (``OverrideError``, ``ProfileError``, ...) under the form.
@@ -12,12 +10,10 @@ the error (``OverrideError``, ``ProfileError``, ...) under the form.
 
 from __future__ import annotations
 
-import contextlib
 import html
-import json
 import os
 import shlex
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,45 +21,18 @@ import ipywidgets as widgets
 from IPython.display import clear_output, display
 
 from ..errors import RunspecError
+from .editor import OverrideEditor, flatten, format_value
 from .monitor import JobMonitor
 
 if TYPE_CHECKING:
     from ..launch import JobHandle
     from ..recipe import ComposedJob, Preview, Recipe
 
-__all__ = ["RecipeForm", "format_value"]
+__all__ = ["LOCAL", "RecipeForm", "form"]
 
 LOCAL = "(this machine)"
 # Keys of the job config the form manages itself (or that are bookkeeping).
 _MANAGED = ("run.env", "run.cli", "run.recipe", "run.mode", "run.profile")
-
-
-def format_value(value: Any) -> str:
-    """A value as the right-hand side of a dotlist override (strings quoted only when needed)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list | tuple | Mapping):
-        return json.dumps(value)
-    text = str(value)
-    import yaml
-
-    try:
-        plain = yaml.safe_load(text) == text and not any(c.isspace() or c in "#'\"" for c in text)
-    except yaml.YAMLError:
-        plain = False
-    return text if plain and text else json.dumps(text)
-
-
-def _flatten(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(node, Mapping) and node:
-        for key, value in node.items():
-            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
-    else:
-        yield prefix, node
 
 
 def _error_html(text: str) -> str:
@@ -71,10 +40,6 @@ def _error_html(text: str) -> str:
         "<pre class='nrs-error' style='color:#cf222e;white-space:pre-wrap;margin:0'>"
         f"&#10007; {html.escape(text)}</pre>"
     )
-
-
-def _css_key(key: str) -> str:
-    return "nrs-leaf-" + "".join(c if c.isalnum() else "-" for c in key)
 
 
 class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
@@ -106,21 +71,14 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
     ) -> None:
         self.recipe = recipe
         self.poll = poll
-        self.max_sections = max_sections
-        self.max_inputs = max_inputs
         self.job: ComposedJob | None = None
         self.error = ""
         self.preview: Preview | None = None
         self.handle: JobHandle | None = None
         self.monitor: JobMonitor | None = None
-        self.edits: dict[str, Any] = {}
-        self._leaves: dict[str, Any] = {}
-        self._sections: dict[str, list[str]] = {}
-        self._inputs: dict[str, widgets.Widget] = {}
-        self._open: dict[str, widgets.VBox] = {}
+        self._execution: dict[str, Any] = {}
         self._quiet = False
         self._button_layout = widgets.Layout(width="auto")
-        self._section_layout = widgets.Layout(width="auto", margin="1px 0")
 
         configs = recipe.configs()
         default = recipe.runspec.config.default
@@ -147,15 +105,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
             description="GPUs/node", min=0, max=1024, layout=self._button_layout
         )
         self.gpus.add_class("nrs-resource-gpus")
-        self.search = widgets.Text(
-            placeholder="search keys, e.g. lr", description="find", continuous_update=False
-        )
-        self.search.add_class("nrs-override-search")
-        self.results = widgets.VBox()
-        self.results.add_class("nrs-search-results")
-        self.sections = widgets.VBox()
-        self.sections.add_class("nrs-override-sections")
-        self.sections.layout.align_items = "flex-start"
+        self.editor = OverrideEditor(self._changed, max_sections=max_sections, max_inputs=max_inputs)
         self.overrides_text = widgets.Textarea(
             placeholder="more overrides: dotlist lines (a.b=1, +new=x, ~gone) or YAML; # comments ok",
             description="overrides",
@@ -187,7 +137,6 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         self.nodes.observe(self._changed, names="value")
         self.gpus.observe(self._changed, names="value")
         self.overrides_text.observe(self._changed, names="value")
-        self.search.observe(self._search_changed, names="value")
         self.preview_button.on_click(self._on_preview)
         self.launch_button.on_click(self._on_launch)
         self.code_button.on_click(self._on_code)
@@ -203,9 +152,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
                 widgets.HTML(
                     "<b>overrides</b> <i>(open a section or search; changed values become overrides)</i>"
                 ),
-                self.search,
-                self.results,
-                self.sections,
+                self.editor,
                 self.overrides_text,
                 self.message,
                 widgets.HBox([self.preview_button, self.launch_button, self.code_button]),
@@ -230,8 +177,8 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
 
     def dotlist(self) -> list[str]:
         """The overrides of the editor and the resource fields, as dotlist tokens."""
-        tokens = [f"{key}={format_value(value)}" for key, value in self.edits.items()]
-        execution = self._base_execution
+        tokens = self.editor.dotlist()
+        execution = self._execution
         for key, widget in (("nodes", self.nodes), ("gpus_per_node", self.gpus)):
             if widget.value != execution.get(key):
                 tokens.append(f"run.env.{key}={widget.value}")
@@ -251,7 +198,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
             except yaml.YAMLError:
                 return [text]
             if isinstance(data, Mapping):
-                return [f"{k}={format_value(v)}" for k, v in _flatten(data)]
+                return [f"{k}={format_value(v)}" for k, v in flatten(data)]
             return [text]
         return list(parsed.entries) if not isinstance(parsed.entries, Mapping) else []
 
@@ -271,7 +218,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         count = len(self.dotlist()) + len(self.text_overrides())
         where = self.selected_profile or "this machine"
         self.message.value = (
-            f"<span class='nrs-ok' style='color:#1a7f37'>&#10003; valid: {len(self._leaves)} keys, "
+            f"<span class='nrs-ok' style='color:#1a7f37'>&#10003; valid: {len(self.editor.leaves)} keys, "
             f"{count} override(s), runs on {html.escape(where)} ({self.selected_mode})</span>"
         )
         self.launch_button.disabled = False
@@ -311,12 +258,12 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         return cell, cli
 
     # -- editor --------------------------------------------------------------------------------
-    @property
-    def _base_execution(self) -> dict[str, Any]:
-        return getattr(self, "_execution", {})
+    def set_override(self, key: str, value: Any) -> None:
+        """Set one leaf of the override editor as if typed into its input."""
+        self.editor.set_override(key, value)
 
     def _rebuild_editor(self) -> None:
-        """Read the leaves of the config (with the profile, without edits) and list the sections."""
+        """Compose without edits (config + profile), fill the resources and the editor from it."""
         from omegaconf import OmegaConf
 
         try:
@@ -324,8 +271,8 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
                 self.config.value, (), self.selected_profile, self.selected_mode, source="widget"
             )
         except RunspecError as exc:
-            self._leaves, self._sections, self._execution = {}, {}, {}
-            self.sections.children = ()
+            self._execution = {}
+            self.editor.load({})
             self.message.value = _error_html(str(exc))
             self.job, self.error = None, str(exc)
             self.launch_button.disabled = True
@@ -339,124 +286,14 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
             self._quiet = False
         container = OmegaConf.to_container(base.job_config, resolve=False)
         assert isinstance(container, dict)
-        leaves = {
-            key: value
-            for key, value in _flatten(container)
-            if key and not any(key == m or key.startswith(m + ".") for m in _MANAGED)
-        }
-        self._leaves = leaves
-        self.edits = {k: v for k, v in self.edits.items() if k in leaves}
-        sections: dict[str, list[str]] = {}
-        for key in leaves:
-            sections.setdefault(key.split(".", 1)[0], []).append(key)
-        self._sections = sections
-        self._inputs.clear()
-        self._open.clear()
-        headers: list[widgets.Widget] = []
-        for name in list(sections)[: self.max_sections]:
-            headers.append(self._section_header(name))
-        hidden = len(sections) - len(headers)
-        if hidden > 0:
-            headers.append(widgets.HTML(f"<i>{hidden} more section(s): use the search box</i>"))
-        self.sections.children = tuple(headers)
-        self._search_changed()
+        self.editor.load(
+            {
+                key: value
+                for key, value in flatten(container)
+                if key and not any(key == m or key.startswith(m + ".") for m in _MANAGED)
+            }
+        )
         self.compose(_base=base)
-
-    def _section_header(self, name: str) -> widgets.Button:
-        count = len(self._sections[name])
-        button = widgets.Button(
-            description=f"\u25b8 {name} ({count})", layout=self._section_layout, tooltip=f"open {name}"
-        )
-        button.add_class("nrs-section-toggle")
-        button.add_class(f"nrs-section-{''.join(c if c.isalnum() else '-' for c in name)}")
-        button.on_click(lambda _b, n=name: self.toggle_section(n))
-        return button
-
-    def toggle_section(self, name: str) -> None:
-        """Open (creating its inputs) or close a section of the override editor."""
-        children = list(self.sections.children)
-        header = next(c for c in children if isinstance(c, widgets.Button) and c.tooltip == f"open {name}")
-        count = len(self._sections[name])
-        if name in self._open:
-            children.remove(self._open.pop(name))
-            header.description = f"\u25b8 {name} ({count})"
-        else:
-            keys = self._sections[name]
-            body = widgets.VBox([self._input(k) for k in keys[: self.max_inputs]])
-            if count > self.max_inputs:
-                body.children += (widgets.HTML(f"<i>{count - self.max_inputs} more: use the search box</i>"),)
-            body.add_class("nrs-section-body")
-            body.layout.margin = "0 0 0 1.5em"
-            self._open[name] = body
-            children.insert(children.index(header) + 1, body)
-            header.description = f"\u25be {name} ({count})"
-        self.sections.children = tuple(children)
-
-    def _input(self, key: str) -> widgets.Widget:
-        """The input of one leaf (created once, then reused by sections and search)."""
-        if key in self._inputs:
-            return self._inputs[key]
-        value = self._leaves[key]
-        style = {"description_width": "14em"}
-        current = self.edits.get(key, value)
-        widget: widgets.Widget
-        if isinstance(value, bool):
-            widget = widgets.Checkbox(value=bool(current), description=key, style=style, indent=True)
-        elif isinstance(value, int):
-            widget = widgets.IntText(value=int(current), description=key, style=style)
-        elif isinstance(value, float):
-            widget = widgets.FloatText(value=float(current), description=key, style=style)
-        else:
-            text = "" if current is None else current if isinstance(current, str) else json.dumps(current)
-            widget = widgets.Text(
-                value=text,
-                description=key,
-                style=style,
-                continuous_update=False,
-                placeholder="null" if value is None else "",
-            )
-        widget.add_class("nrs-leaf")
-        widget.add_class(_css_key(key))
-        widget.observe(lambda change, k=key: self._leaf_changed(k, change["new"]), names="value")
-        self._inputs[key] = widget
-        return widget
-
-    def _leaf_changed(self, key: str, new: Any) -> None:
-        original = self._leaves[key]
-        if isinstance(original, list | dict) and isinstance(new, str):
-            with contextlib.suppress(ValueError):
-                new = json.loads(new)
-        elif original is None and new == "":
-            new = None
-        if new == original:
-            self.edits.pop(key, None)
-        else:
-            self.edits[key] = new
-        self.compose()
-
-    def set_override(self, key: str, value: Any) -> None:
-        """Set one leaf as if typed in its input (creates the input)."""
-        if key not in self._leaves:
-            from ..errors import did_you_mean
-
-            raise KeyError(f"{key!r} is not a key of the config. {did_you_mean(key, self._leaves)}".strip())
-        widget = self._input(key)
-        if isinstance(widget, widgets.Text) and not isinstance(value, str):
-            value = "" if value is None else json.dumps(value)
-        widget.value = value
-
-    def _search_changed(self, _change: Any = None) -> None:
-        query = self.search.value.strip().lower()
-        if not query:
-            self.results.children = ()
-            return
-        found = [k for k in self._leaves if query in k.lower()]
-        shown = [self._input(k) for k in found[: self.max_inputs]]
-        note = f"{len(found)} key(s) match" + (
-            f", first {self.max_inputs} shown" if len(found) > len(shown) else ""
-        )
-        label = widgets.HTML(f"<i>{html.escape(note)}</i>")
-        self.results.children = (label, *shown)
 
     # -- events --------------------------------------------------------------------------------
     def _config_changed(self, _change: Any = None) -> None:

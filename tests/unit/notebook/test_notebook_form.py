@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import pytest
 
 from nemo_runspec_nb.notebook import RecipeForm
-from nemo_runspec_nb.notebook.form import LOCAL, format_value
+from nemo_runspec_nb.notebook.form import LOCAL
 from nemo_runspec_nb.recipe import Recipe, Session
 
 BIG_RECIPE = """\
@@ -60,7 +60,7 @@ def test_starts_on_the_default_config_on_this_machine(train: Recipe) -> None:
     assert form.selected_profile is None and form.selected_mode == "local" and form.mode.disabled
     assert (form.nodes.value, form.gpus.value) == (1, 0)
     assert form.error == "" and "valid: 10 keys" in form.message.value
-    assert [c.description for c in form.sections.children] == [
+    assert [c.description for c in form.editor.sections.children] == [
         "\u25b8 run (1)",
         "\u25b8 data (4)",
         "\u25b8 model (3)",
@@ -72,36 +72,36 @@ def test_starts_on_the_default_config_on_this_machine(train: Recipe) -> None:
 
 def test_sections_create_their_inputs_when_opened(train: Recipe) -> None:
     form = RecipeForm(train)
-    assert form._inputs == {}
-    header = form.sections.children[2]
+    assert form.editor.inputs == {}
+    header = form.editor.sections.children[2]
     header.click()
-    assert set(form._inputs) == {"model.lr", "model.epochs", "model.sleep_per_epoch"}
-    assert isinstance(form._inputs["model.lr"], widgets.FloatText)
-    assert isinstance(form._inputs["model.epochs"], widgets.IntText)
-    assert "output.dir" not in form._inputs  # other sections stay unbuilt
-    assert header.description == "\u25be model (3)" and len(form.sections.children) == 5
+    assert set(form.editor.inputs) == {"model.lr", "model.epochs", "model.sleep_per_epoch"}
+    assert isinstance(form.editor.inputs["model.lr"], widgets.FloatText)
+    assert isinstance(form.editor.inputs["model.epochs"], widgets.IntText)
+    assert "output.dir" not in form.editor.inputs  # other sections stay unbuilt
+    assert header.description == "\u25be model (3)" and len(form.editor.sections.children) == 5
     header.click()
-    assert len(form.sections.children) == 4
+    assert len(form.editor.sections.children) == 4
 
 
 def test_editing_a_leaf_becomes_an_override_and_recomposes(train: Recipe) -> None:
     form = RecipeForm(train, config="tiny")
-    form.toggle_section("model")
-    form._inputs["model.lr"].value = 0.5
+    form.editor.toggle_section("model")
+    form.editor.inputs["model.lr"].value = 0.5
     assert form.dotlist() == ["model.lr=0.5"]
     assert form.job.job_config.model.lr == 0.5
-    form._inputs["model.lr"].value = 0.05  # back to the config's value: no override
+    form.editor.inputs["model.lr"].value = 0.05  # back to the config's value: no override
     assert form.dotlist() == []
 
 
 def test_search_finds_keys_and_shares_inputs(train: Recipe) -> None:
     form = RecipeForm(train)
-    form.search.value = "epoch"
-    keys = [w.description for w in form.results.children[1:]]
+    form.editor.search.value = "epoch"
+    keys = [w.description for w in form.editor.results.children[1:]]
     assert keys == ["model.epochs", "model.sleep_per_epoch"]
-    assert "2 key(s) match" in form.results.children[0].value
-    form.toggle_section("model")
-    assert form._inputs["model.epochs"] in form._open["model"].children
+    assert "2 key(s) match" in form.editor.results.children[0].value
+    form.editor.toggle_section("model")
+    assert form.editor.inputs["model.epochs"] in form.editor.opened["model"].children
 
 
 def test_free_text_overrides_are_validated_live(train: Recipe) -> None:
@@ -158,42 +158,25 @@ def test_preview_button_fills_the_preview(train: Recipe) -> None:
     assert "epochs: 4" in form.preview.job_yaml
 
 
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (None, "null"),
-        (True, "true"),
-        (3, "3"),
-        (0.5, "0.5"),
-        ("a", "a"),
-        ("1", '"1"'),
-        ("a b", '"a b"'),
-        ([1], "[1]"),
-    ],
-)
-def test_format_value(value: object, text: str) -> None:
-    assert format_value(value) == text
-
-
 def test_a_2000_key_config_builds_few_widgets(project: Path) -> None:
     recipe = big_recipe(project)
     before = model_count()
     form = RecipeForm(recipe)
-    assert len(form._leaves) == 2000
+    assert len(form.editor.leaves) == 2000
     assert model_count() - before <= 200
-    assert len(form.sections.children) == 20
-    form.toggle_section("section_3")
-    assert len(form._inputs) == form.max_inputs
+    assert len(form.editor.sections.children) == 20
+    form.editor.toggle_section("section_3")
+    assert len(form.editor.inputs) == form.editor.max_inputs
     form.set_override("section_19.key_99", 42.5)
     assert form.dotlist() == ["section_19.key_99=42.5"] and form.error == ""
 
 
 def test_many_sections_show_the_first_ones_and_point_to_search(project: Path) -> None:
     form = RecipeForm(big_recipe(project, sections=40, keys=2))
-    assert len(form.sections.children) == form.max_sections + 1
-    assert "16 more section(s)" in form.sections.children[-1].value
-    form.search.value = "section_39.key_1"
-    assert [w.description for w in form.results.children[1:]] == ["section_39.key_1"]
+    assert len(form.editor.sections.children) == form.editor.max_sections + 1
+    assert "16 more section(s)" in form.editor.sections.children[-1].value
+    form.editor.search.value = "section_39.key_1"
+    assert [w.description for w in form.editor.results.children[1:]] == ["section_39.key_1"]
 
 
 @pytest.mark.nemorun
