@@ -38,7 +38,7 @@ from ._nemorun import NemoRun
 from .commands import build_command, render_run_script, resolve_workdir
 from .executors import build_executor, check_reachable, executor_kind, resolve_resources, setup_lines
 from .request import LaunchRequest
-from .secrets import is_secret_name, secret_preamble, split_secret_env, write_secret_file
+from .secrets import SECRET_FILE_NAME, is_secret_name, secret_preamble, split_secret_env, write_secret_file
 from .slurm_status import JobStatus, SlurmQuery
 
 if TYPE_CHECKING:
@@ -55,8 +55,6 @@ __all__ = [
     "render_script",
     "submit",
 ]
-
-_SECRET_FILE_HINT = ".runspec-secrets.sh"
 
 
 @dataclass(frozen=True)
@@ -106,7 +104,8 @@ def _run_sh(request: LaunchRequest, *, secrets_path: Path | None) -> str:
         setup=request.runspec.setup,
         setup_lines=setup_lines(request.profile) if kind == "local" else (),
         env_exports=public if kind == "local" else None,
-        secret_preamble=secret_preamble(secrets_path) if secrets_path is not None else "",
+        # Slurm reads the secrets once, in the batch script (see _slurm_executor).
+        secret_preamble=secret_preamble(secrets_path) if secrets_path is not None and kind == "local" else "",
         state_dir=request.job_dir if kind == "local" else None,
     )
 
@@ -114,7 +113,7 @@ def _run_sh(request: LaunchRequest, *, secrets_path: Path | None) -> str:
 def render_command(request: LaunchRequest) -> str:
     """The job's ``run.sh`` exactly as :func:`submit` would write it (secret values never appear)."""
     _, secret = _split_env(request)
-    return _run_sh(request, secrets_path=request.job_dir / _SECRET_FILE_HINT if secret else None)
+    return _run_sh(request, secrets_path=request.job_dir / SECRET_FILE_NAME if secret else None)
 
 
 def render_script(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> str:
@@ -123,21 +122,34 @@ def render_script(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> 
     if kind != "slurm":
         return render_command(request)
     nr = nemorun or NemoRun(request.resolved_nemorun_home)
-    public, _ = _split_env(request)
-    executor = build_executor(
-        request.profile,
-        request.runspec,
-        nemorun=nr,
-        mode=request.mode,
-        env_vars=public,
-        packager=request.packager,
-    )
+    public, secret = _split_env(request)
+    executor = _slurm_executor(request, public, bool(secret), nr)
     return nr.render_sbatch(
         title=_title(request),
         executor=executor,
         script_path=request.job_dir / rec.RUN_SCRIPT,
         task=_task(request),
     )
+
+
+def _slurm_executor(
+    request: LaunchRequest, public: dict[str, str], has_secrets: bool, nemorun: NemoRun
+) -> Any:
+    executor = build_executor(
+        request.profile,
+        request.runspec,
+        nemorun=nemorun,
+        mode=request.mode,
+        env_vars=public,
+        packager=request.packager,
+    )
+    if has_secrets:
+        # The batch script reads the secrets file once, before srun, with tracing off (nemo-run's
+        # sbatch runs under `set -evx`); srun passes the environment to every task on every node.
+        preamble = secret_preamble(request.job_dir / SECRET_FILE_NAME)
+        lines = [executor.setup_lines or "", "{ set +vx; } 2>/dev/null", preamble.rstrip(), "set -vx"]
+        executor.setup_lines = "\n".join(line for line in lines if line)
+    return executor
 
 
 def _title(request: LaunchRequest) -> str:
@@ -210,7 +222,7 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
     rec.write_record(job_dir, record)
     if kind == "local":
         return _submit_local(job_dir, home)
-    return _submit_slurm(request, public, nemorun or NemoRun(home))
+    return _submit_slurm(request, public, bool(secret), nemorun or NemoRun(home))
 
 
 def _submit_local(job_dir: Path, home: Path) -> JobHandle:
@@ -245,17 +257,12 @@ def _submit_local(job_dir: Path, home: Path) -> JobHandle:
     return JobHandle(job_dir, record)
 
 
-def _submit_slurm(request: LaunchRequest, public: dict[str, str], nemorun: NemoRun) -> JobHandle:
+def _submit_slurm(
+    request: LaunchRequest, public: dict[str, str], has_secrets: bool, nemorun: NemoRun
+) -> JobHandle:
     job_dir = request.job_dir
     try:
-        executor = build_executor(
-            request.profile,
-            request.runspec,
-            nemorun=nemorun,
-            mode=request.mode,
-            env_vars=public,
-            packager=request.packager,
-        )
+        executor = _slurm_executor(request, public, has_secrets, nemorun)
         sub = nemorun.submit_slurm(
             title=_title(request),
             executor=executor,

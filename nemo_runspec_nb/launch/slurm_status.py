@@ -135,7 +135,10 @@ Runner = Callable[[Sequence[str]], str]
 
 
 def _run_cli(argv: Sequence[str]) -> str:
-    proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=False)
+    try:
+        proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""  # Slurm missing or not answering: the jobs read as UNKNOWN, not as an error
     # squeue exits 1 when every id is unknown ("Invalid job id specified"): not an error for us.
     return proc.stdout if proc.returncode == 0 or "Invalid job id" in proc.stderr else ""
 

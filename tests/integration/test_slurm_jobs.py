@@ -124,3 +124,17 @@ def test_render_script_is_the_sbatch_script_without_submitting(slurm_profile, ma
     assert "never-shown" not in text
     assert not (request.job_dir / "run.sh").exists()
     assert JobHandle  # the handle type is the public one
+
+
+def test_every_task_of_a_multi_task_job_gets_the_secrets(slurm_profile, make_request, launched):
+    profile = {**slurm_profile, "ntasks_per_node": 2}
+    request = make_request(profile, env={"DEMO_TOKEN": "tok-multi-42"})
+    handle = submit(request)
+    launched.append(handle)
+    state = handle.wait(timeout=TIMEOUT, poll=0.5)
+    assert state.status is JobStatus.SUCCEEDED
+    logs = handle.logs()
+    assert logs.count("token visible: True") == 2, logs
+    for path in [*request.job_dir.rglob("*"), *request.resolved_nemorun_home.rglob("*")]:
+        if path.is_file():
+            assert "tok-multi-42" not in path.read_text(errors="replace"), path

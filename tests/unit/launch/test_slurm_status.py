@@ -103,3 +103,11 @@ def test_no_ids_no_calls():
     query = SlurmQuery(runner=FakeSlurm({}, ""))
     assert query.states([]) == {}
     assert query.calls == 0
+
+
+def test_without_slurm_every_job_is_unknown(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    query = SlurmQuery()
+    states = query.states(["1", "2"])
+    assert {s.status for s in states.values()} == {JobStatus.UNKNOWN}
+    assert query.calls == 2
