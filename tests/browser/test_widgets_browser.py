@@ -3,8 +3,9 @@
 Opens notebooks/05-widgets.ipynb (a copy, with the example recipes, in a temp dir), runs all
 cells, then in the recipe form: picks a config and the local-slurm profile (previewing the sbatch
 script), goes back to this machine, edits an override in the editor, previews, launches and waits
-for the job monitor to say SUCCEEDED. Saves a screenshot to test-artifacts/ on failure and the
-docs screenshots (docs/img/recipe-form.png, docs/img/job-monitor.png) on success.
+for the job monitor to say SUCCEEDED. Saves a screenshot to test-artifacts/ on failure, and the form
+and monitor screenshots on success: into test-artifacts/, and into docs/img/ (the screenshots
+of docs/notebook.md, tracked by git) when they are missing or NRS_DOCS_SCREENSHOTS=1.
 
 Needs: apt-get install -y chromium (never `playwright install`). Run:
     .venv/bin/python -m pytest -m browser tests/browser -p no:cacheprovider
@@ -26,8 +27,12 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +40,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
 DOCS_IMG = REPO / "docs" / "img"
+UPDATE_DOCS = os.environ.get("NRS_DOCS_SCREENSHOTS") == "1"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -61,6 +67,15 @@ class Lab:
         with urllib.request.urlopen(request, timeout=10) as response:
             body = response.read()
         return json.loads(body) if body else None
+
+
+def _save_screenshot(locator: Locator, name: str) -> None:
+    """Into test-artifacts/ always; into docs/img/ when missing or asked for."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    locator.screenshot(path=str(ARTIFACTS / name))
+    if UPDATE_DOCS or not (DOCS_IMG / name).exists():
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ARTIFACTS / name, DOCS_IMG / name)
 
 
 def _free_port() -> int:
@@ -186,8 +201,7 @@ def test_form_previews_launches_and_the_monitor_says_succeeded(
             form.locator(".nrs-code-button").click()
             expect(output).to_contain_text("%%recipe recipes/prep/prep.py -c tiny", timeout=30_000)
             expect(output).to_contain_text("runspec run recipes/prep/prep.py -c tiny data.rows=90")
-            DOCS_IMG.mkdir(parents=True, exist_ok=True)
-            form.screenshot(path=str(DOCS_IMG / "recipe-form.png"))
+            _save_screenshot(form, "recipe-form.png")
 
             form.locator(".nrs-launch-button").click()
             monitor = form.locator(".nrs-form-monitor .nrs-job-monitor")
@@ -195,7 +209,7 @@ def test_form_previews_launches_and_the_monitor_says_succeeded(
             expect(monitor.locator(".nrs-job-log")).to_contain_text(
                 "prep: published tiny-data", timeout=30_000
             )
-            monitor.screenshot(path=str(DOCS_IMG / "job-monitor.png"))
+            _save_screenshot(monitor, "job-monitor.png")
         except Exception:
             ARTIFACTS.mkdir(exist_ok=True)
             shot = ARTIFACTS / f"{request.node.name}.png"
