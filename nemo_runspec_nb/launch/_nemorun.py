@@ -110,6 +110,7 @@ class NemoRun:
     def module(self) -> ModuleType:
         """Import (once per process) and return ``nemo_run``, with this session's home set."""
         already = "nemo_run" in sys.modules
+        previous = os.environ.get("NEMORUN_HOME")
         if not already:
             check_version()
             if self.home is not None:
@@ -123,6 +124,14 @@ class NemoRun:
                 f"nemo-run cannot be imported: {exc}",
                 hint="nemo-run 0.11.1 needs leptonai<0.47 and urllib3<1.27 (check with `pip check`)",
             ) from exc
+        finally:
+            # nemo-run has read it; keep the process environment as it was for everything else.
+            if not already and self.home is not None:
+                if previous is None:
+                    os.environ.pop("NEMORUN_HOME", None)
+                else:
+                    os.environ["NEMORUN_HOME"] = previous
+        _ensure_job_map_dirs()
         if self.patch:
             patch_rsync_host_keys(run.__version__)
         if already and self.home is not None:
@@ -308,6 +317,18 @@ def patch_rsync_host_keys(version: str) -> bool:
         if getattr(module, "rsync", None) is original:
             module.rsync = rsync  # type: ignore[attr-defined]
     return True
+
+
+def _ensure_job_map_dirs() -> None:
+    # nemo-run fixes the paths of its job-id maps (.local_jobs.json, .slurm_jobs) at import time;
+    # their folder may be gone since (an earlier session's temporary home): recreate it.
+    for name, attr in (
+        ("nemo_run.run.torchx_backend.schedulers.local", "LOCAL_JOB_DIRS"),
+        ("nemo_run.run.torchx_backend.schedulers.slurm", "SLURM_JOB_DIRS"),
+    ):
+        path = getattr(sys.modules.get(name), attr, None)
+        if isinstance(path, str):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _collect_leaked_pipes() -> None:

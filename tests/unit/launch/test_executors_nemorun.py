@@ -88,3 +88,23 @@ def test_rsync_patch_adds_accept_new(tmp_path):
     calls.clear()
     rsync_module.rsync(Conn(), "/src", "/dst", ssh_opts="-o StrictHostKeyChecking=yes")
     assert not any("accept-new" in c for c in calls)
+
+
+def test_the_process_environment_is_left_as_it_was(tmp_path, monkeypatch):
+    import subprocess
+
+    code = (
+        "import os, sys\n"
+        "from nemo_runspec_nb.launch import NemoRun\n"
+        "NemoRun(sys.argv[1]).module()\n"
+        "import nemo_run.config as c\n"
+        "print(os.environ.get('NEMORUN_HOME'), c.get_nemorun_home())\n"
+    )
+    monkeypatch.delenv("NEMORUN_HOME", raising=False)
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore::DeprecationWarning", "-c", code, str(tmp_path / "home")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert out == ["None", str(tmp_path / "home")]
