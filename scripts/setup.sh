@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
-APT_PACKAGES=(git graphviz)
+# git: packaging; graphviz: nemo-run renders configs with `dot`; chromium: the browser test.
+# (Slurm's packages are installed by scripts/local-slurm/start.sh.)
+APT_PACKAGES=(git graphviz chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

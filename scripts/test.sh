@@ -13,6 +13,11 @@ fi
 echo "== ruff"; .venv/bin/ruff check nemo_runspec_nb tests benchmarks scripts
 echo "== import-linter"; .venv/bin/lint-imports
 echo "== mypy"; .venv/bin/mypy
-echo "== pytest"
+echo "== pytest: unit, integration (local nemo-run, Slurm) and browser tests"
 # pytest exits 5 when no test ran; with set -e that fails the run, as it should.
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -p no:cacheprovider "$@"
+if [ $# -eq 0 ]; then
+  echo "== pytest --nbval: every notebook runs top to bottom"
+  .venv/bin/python -m pytest -p no:cacheprovider --nbval --nbval-current-env \
+    --nbval-sanitize-with tests/nbval-sanitize.cfg notebooks/
+fi
