@@ -7,7 +7,6 @@ Exit codes: 0 success, 1 the job failed, 2 bad input (see :class:`ExitCode`).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -31,6 +30,8 @@ from .display import frame_table, recipe_panel
 from .exit_codes import ExitCode
 from .help import RecipeCommand, profile_summaries
 from .job_lookup import find_job_dir
+from .log_follow import LogFollower
+from .log_follow import follow as follow_log
 from .recipe_config import RecipeConfig, RecipeMeta
 from .recipe_typer import EXTRA_ARGS, RecipeTyper
 from .run_recipe import run_recipe
@@ -208,22 +209,18 @@ def logs(
     """Print a job's log; with --follow, until it ends (exit 1 if it failed)."""
     handle = _handle(ctx, job)
     console = make_console()
-    text = handle.logs(tail=tail)
-    console.out(text, end="", highlight=False)
-    if not follow:
-        if not text:
-            _line(make_console(stderr=True), f"{handle.job_dir.name}: no output yet ({handle.status()})")
-        return
-    offset = len(handle.logs())
-    while True:
-        state = handle.status()
-        text = handle.logs()
-        if len(text) > offset:
-            console.out(text[offset:], end="", highlight=False)
-            offset = len(text)
-        if state.done:
-            break
-        time.sleep(poll)
+    follower = LogFollower(handle)
+    if not follow or tail is not None:
+        text = handle.logs(tail=tail)
+        console.out(text, end="", highlight=False)
+        if not follow:
+            if not text:
+                _line(make_console(stderr=True), f"{handle.job_dir.name}: no output yet ({handle.status()})")
+            return
+        follower.skip_existing()
+    state = follow_log(
+        handle, lambda new: console.out(new, end="", highlight=False), poll=poll, follower=follower
+    )
     _line(make_console(stderr=True), f"{handle.job_dir.name}: {state}")
     if state.status.value != "SUCCEEDED":
         raise typer.Exit(int(ExitCode.JOB_FAILED))

@@ -19,6 +19,7 @@ from nemo_runspec_nb.errors import RunspecError
 from .console import make_console
 from .display import completion_panel, print_dry_run, staged_panel, submission_panel
 from .exit_codes import ExitCode
+from .log_follow import follow
 from .recipe_config import RecipeConfig
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def run_recipe(cfg: RecipeConfig, *, console: Console | None = None, poll: float
 
     try:
         with _spinner(console, f"waiting for {handle.job_dir.name} (Ctrl-C detaches)..."):
-            state = handle.wait(poll=poll, on_output=show)
+            state = follow(handle, show, poll=poll)
     except KeyboardInterrupt:
         console.print(f"detached; the job keeps running. Stop it: runspec cancel {handle.job_dir.name}")
         raise

@@ -140,3 +140,22 @@ def test_stage_writes_the_job_dir_without_submitting(project: Project, chain: tu
     staged = [p for p in (project.root / ".nemotron" / "jobs").iterdir() if not (p / "job.json").exists()]
     assert len(staged) == 1
     assert sorted(p.name for p in staged[0].iterdir()) == ["job.yaml", "train.yaml"]
+
+
+def test_on_a_terminal_it_shows_colour_and_a_spinner(project: Project, chain: tuple[Result, Result]) -> None:
+    import io
+
+    from rich.console import Console
+
+    from nemo_runspec_nb.cli import ExitCode, RecipeConfig, run_recipe
+    from nemo_runspec_nb.config import GlobalContext
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100)
+    cfg = RecipeConfig.from_context(
+        project.recipe("prep"), GlobalContext(config="tiny"), env_file=project.root / "env.toml"
+    )
+    assert run_recipe(cfg, console=console) == ExitCode.OK
+    text = out.getvalue()
+    assert "\x1b[" in text
+    assert "prep: published tiny-data:" in text
