@@ -1,8 +1,9 @@
 """Benchmark: the notebook layer's start-up cost and the form on a 2,000-key config.
 
-1. ``%load_ext nemo_runspec_nb`` in a fresh interpreter with an IPython shell
-   already built, against ``import nemo_run`` in the same setup (goal <= 0.15x).
-   Each figure is the median of several fresh processes, interleaved.
+1. ``%load_ext nemo_runspec_nb`` against ``import nemo_run`` (goal <= 0.15x), both
+   in a fresh interpreter with an IPython shell already built (median of 5 fresh
+   processes, interleaved) and in a fresh ipykernel (median of 3 fresh kernels each,
+   timed inside the kernel).
 2. ``RecipeForm`` for a recipe whose config has 2,000 leaves in 20 sections:
    seconds to build (goal <= 1 s, best of 3) and widget models created up front
    (goal <= 200; counted in ipywidgets' instance registry, layouts and styles included).
@@ -65,6 +66,36 @@ def bench_load_ext() -> tuple[float, float]:
     return statistics.median(load), statistics.median(nemo)
 
 
+def _time_in_fresh_kernel(statement: str) -> float:
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(ROOT), stderr=subprocess.DEVNULL)
+    try:
+        code = f"import time as _t\n_s = _t.perf_counter()\n{statement}\nprint(_t.perf_counter() - _s)"
+        out: list[str] = []
+
+        def collect(msg: dict[str, object]) -> None:
+            content = msg["content"]
+            if msg["msg_type"] == "stream" and isinstance(content, dict):
+                out.append(str(content["text"]))
+
+        reply = client.execute_interactive(code, timeout=120, output_hook=collect)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return float("".join(out).strip().splitlines()[-1])
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def bench_load_ext_kernel(runs: int = 3) -> tuple[float, float]:
+    """Median seconds of the two statements, each in a fresh kernel."""
+    load, nemo = [], []
+    for _ in range(runs):
+        load.append(_time_in_fresh_kernel("get_ipython().run_line_magic('load_ext', 'nemo_runspec_nb')"))
+        nemo.append(_time_in_fresh_kernel("import nemo_run"))
+    return statistics.median(load), statistics.median(nemo)
+
+
 def _big_recipe(root: Path) -> Path:
     (root / "big" / "config").mkdir(parents=True)
     script = root / "big" / "big.py"
@@ -108,6 +139,10 @@ def main() -> dict[str, float]:
     ratio = load / nemo
     print(f"notebook.load_ext: {load * 1000:.0f} ms vs import nemo_run {nemo * 1000:.0f} ms")
     print(f"notebook.load_ext_ratio: {ratio:.3f}x import nemo_run (goal <= 0.15x)")
+    k_load, k_nemo = bench_load_ext_kernel()
+    k_ratio = k_load / k_nemo
+    print(f"notebook.kernel_load_ext: {k_load * 1000:.0f} ms vs import nemo_run {k_nemo * 1000:.0f} ms")
+    print(f"notebook.kernel_load_ext_ratio: {k_ratio:.3f}x import nemo_run (goal <= 0.15x)")
     seconds, models = bench_form()
     print(f"notebook.form_build_2000_keys: {seconds:.3f} s (goal <= 1 s)")
     print(f"notebook.form_widget_models: {models} (goal <= 200)")
@@ -115,6 +150,9 @@ def main() -> dict[str, float]:
         "notebook.load_ext_s": load,
         "notebook.import_nemo_run_s": nemo,
         "notebook.load_ext_ratio": ratio,
+        "notebook.kernel_load_ext_s": k_load,
+        "notebook.kernel_import_nemo_run_s": k_nemo,
+        "notebook.kernel_load_ext_ratio": k_ratio,
         "notebook.form_build_s": seconds,
         "notebook.form_widget_models": float(models),
     }
