@@ -30,6 +30,7 @@ def _daemonize(job_dir: Path) -> None:
         sys.stdout.write(f"{pid}\n")
         sys.stdout.flush()
         os._exit(0)
+    os.setsid()  # lead our own process group, so cancel() can signal it by our PID
     log = os.open(str(job_dir / "runner.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)

@@ -498,12 +498,17 @@ class JobHandle:
         return state
 
     def _signal_local(self, sig: signal.Signals) -> None:
+        # A running job is signalled (its runner then records CANCELLED and exits); the runner
+        # itself only when the job has not started yet. Both lead their own process group.
         job_pid = rec.read_int(self.job_dir / rec.JOB_PID_FILE)
-        runner_pid = self._runner_pid()
-        for pid in (job_pid, runner_pid):
-            if pid and rec.pid_alive(pid, str(self.job_dir)):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, sig)  # both lead their own session
+        if job_pid and rec.pid_alive(job_pid, str(self.job_dir)):
+            target: int | None = job_pid
+        else:
+            target = self._runner_pid()
+            if not (target and rec.pid_alive(target, str(self.job_dir))):
+                return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(target, sig)
 
     def _wait_done(self, seconds: float) -> JobState:
         deadline = time.monotonic() + seconds

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +16,15 @@ from nemo_runspec_nb.launch import JobHandle, JobStatus, jobs, launch, submit
 pytestmark = pytest.mark.nemorun
 
 TIMEOUT = 120
+
+
+def _gone(pid: int) -> bool:
+    """True when ``pid`` has exited (a zombie awaiting its reaper counts as exited)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
 def test_a_local_job_succeeds_without_blocking(make_request, launched):
@@ -58,9 +67,7 @@ def test_a_local_job_can_be_cancelled(make_request, launched):
     state = handle.cancel()
     assert state.status is JobStatus.CANCELLED
     time.sleep(0.5)
-    job_pid = int((handle.job_dir / "job.pid").read_text())
-    with pytest.raises(ProcessLookupError):
-        os.kill(job_pid, 0)
+    assert _gone(int((handle.job_dir / "job.pid").read_text()))
 
 
 def test_attached_mode_streams_logs_until_done(make_request, launched):
@@ -115,3 +122,15 @@ def test_a_job_outlives_the_process_that_launched_it(make_request, project):
     frame = jobs(project / ".nemotron" / "jobs")
     assert list(frame["status"]) == ["SUCCEEDED"]
     assert JobHandle.from_job_dir(launched_info["job_dir"]).status().status is JobStatus.SUCCEEDED
+
+
+def test_a_local_job_cancelled_right_after_submit_never_runs(make_request, launched):
+    handle = submit(make_request(sleep=300))
+    launched.append(handle)
+    state = handle.cancel()
+    assert state.status is JobStatus.CANCELLED
+    time.sleep(1.0)
+    assert handle.status().status is JobStatus.CANCELLED
+    job_pid_file = handle.job_dir / "job.pid"
+    if job_pid_file.exists():  # the job may have started just before the signal
+        assert _gone(int(job_pid_file.read_text()))
