@@ -1,4 +1,4 @@
-"""Notebook displays: job handles as live monitors, artifact manifests as cards.
+"""Notebook displays: job handles as live monitors, composed jobs with a summary, manifests as cards.
 
 ``Runspec``, ``Recipe``, ``ComposedJob`` (its preview) and ``JobHandle`` carry
 their own ``_repr_html_``; :func:`register_displays` adds what only makes
@@ -15,8 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..artifacts import ArtifactManifest
+    from ..recipe import ComposedJob
 
-__all__ = ["STATUS_COLORS", "manifest_html", "register_displays", "status_badge_html", "table_html"]
+__all__ = [
+    "STATUS_COLORS",
+    "composed_html",
+    "manifest_html",
+    "register_displays",
+    "status_badge_html",
+    "table_html",
+]
 
 STATUS_COLORS = {
     "PENDING": "#8a6d00",
@@ -73,15 +81,32 @@ def manifest_html(manifest: ArtifactManifest) -> str:
     return table_html(rows, "nrs-artifact")
 
 
+def composed_html(job: ComposedJob) -> str:
+    """A composed job: a summary (what, where, which overrides) above its full preview."""
+    preview = job.preview()
+    prov = preview.provenance
+    overridden = prov[prov["source"].astype(str).str.startswith("override")] if len(prov) else prov
+    changes = ", ".join(f"{k}={v}" for k, v in zip(overridden["key"], overridden["value"], strict=True))
+    rows = [
+        ("recipe", f"{job.recipe.name} ({job.config_path.name})"),
+        ("runs on", f"{job.profile or 'this machine'} ({job.mode})"),
+        ("overrides", changes or "(none)"),
+    ]
+    rows += [("note", note) for note in preview.notes]
+    return (
+        f"<div class='nrs-composed'>{table_html(rows, 'nrs-composed-summary')}{preview._repr_html_()}</div>"
+    )
+
+
 def register_displays(ipython: Any, magics: Any = None) -> None:
     """Teach ``ipython`` to show job handles as live monitors and manifests as cards."""
     formatter = getattr(ipython, "display_formatter", None)
     if formatter is None:
         return
     # By name: the classes' modules (and pandas, nemo-run) are imported only when first used.
-    formatter.formatters["text/html"].for_type_by_name(
-        "nemo_runspec_nb.artifacts.manifest", "ArtifactManifest", manifest_html
-    )
+    html_formatter = formatter.formatters["text/html"]
+    html_formatter.for_type_by_name("nemo_runspec_nb.artifacts.manifest", "ArtifactManifest", manifest_html)
+    html_formatter.for_type_by_name("nemo_runspec_nb.recipe", "ComposedJob", composed_html)
     if getattr(ipython, "kernel", None) is None:
         return  # a terminal: the handle's text is all there is to show
 

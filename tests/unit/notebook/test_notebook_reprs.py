@@ -28,3 +28,15 @@ def test_shell_shows_manifests_as_cards(shell, tmp_path: Path) -> None:
     registry.publish("data", tmp_path / "d", metadata={"rows": 3})
     data, _ = shell.display_formatter.format(registry.get("data"))
     assert "class='nrs-artifact'" in data["text/html"]
+
+
+def test_composed_job_shows_a_summary_above_the_preview(shell) -> None:
+    job = shell.run_cell_magic("recipe", "train/train.py -c tiny -b local-slurm -d", "model.lr=0.3")
+    data, _ = shell.display_formatter.format(job)
+    text = data["text/html"]
+    assert (
+        "<th style='text-align:left;padding-right:1em'>overrides</th><td style='text-align:left'>model.lr=0.3"
+        in text
+    )
+    assert "local-slurm (batch)" in text
+    assert text.index("nrs-composed-summary") < text.index("nrs-preview")
