@@ -52,7 +52,9 @@ def run_recipe(cfg: RecipeConfig, *, console: Console | None = None, poll: float
         print_dry_run(console, job, job.preview())
         return ExitCode.OK
     if cfg.force_squash:
-        console.print("note: --force-squash has no effect with this launcher yet", style="yellow")
+        console.print(
+            "note: --force-squash has no effect with this launcher yet", style="yellow", soft_wrap=True
+        )
     if cfg.stage:
         written = job.save()
         console.print(staged_panel(job, written))
@@ -73,7 +75,8 @@ def run_recipe(cfg: RecipeConfig, *, console: Console | None = None, poll: float
         with _spinner(console, f"waiting for {handle.job_dir.name} (Ctrl-C detaches)..."):
             state = follow(handle, show, poll=poll)
     except KeyboardInterrupt:
-        console.print(f"detached; the job keeps running. Stop it: runspec cancel {handle.job_dir.name}")
+        message = f"detached; the job keeps running. Stop it: runspec cancel {handle.job_dir.name}"
+        console.print(message, markup=False, highlight=False, soft_wrap=True)
         raise
     published = _published(job, handle.job_dir.name)
     console.print(completion_panel(handle, state, elapsed=time.monotonic() - started, published=published))
