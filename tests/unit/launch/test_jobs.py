@@ -128,3 +128,10 @@ def test_a_local_job_whose_runner_vanished_is_unknown_or_settled(tmp_path):
     state = JobHandle(job_dir).status()
     assert (state.status, state.exit_code) == (JobStatus.FAILED, 3)
     assert json.loads((job_dir / "job.json").read_text())["status"] == "FAILED"
+
+
+def test_a_handle_renders_as_html(tmp_path):
+    job_dir = _record(tmp_path / "h", job_id="5", status="SUCCEEDED", exit_code=0, name="a<b")
+    html = JobHandle(job_dir)._repr_html_()
+    assert "SUCCEEDED (exit 0)" in html
+    assert "a&lt;b" in html
