@@ -22,9 +22,7 @@ from .context import (
     ForceSquashOption,
     RunOption,
     StageOption,
-    command_context,
     env_file_of,
-    raw_args_of,
 )
 from .display import frame_table, recipe_panel
 from .exit_codes import ExitCode
@@ -32,9 +30,8 @@ from .help import RecipeCommand, profile_summaries
 from .job_lookup import find_job_dir
 from .log_follow import LogFollower
 from .log_follow import follow as follow_log
-from .recipe_config import RecipeConfig, RecipeMeta
-from .recipe_typer import EXTRA_ARGS, RecipeTyper
-from .run_recipe import run_recipe
+from .recipe_config import RecipeMeta
+from .recipe_typer import EXTRA_ARGS, RecipeTyper, launch_from_cli
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -144,9 +141,10 @@ def run(
             key=str(path),
             hint="Write the recipe path first (runspec run PATH [OPTIONS] [key=value ...])",
         )
-    found = command_context(
+    launch_from_cli(
         ctx,
-        ctx.args,
+        path,
+        None,
         config=config,
         run=run,
         batch=batch,
@@ -154,11 +152,6 @@ def run(
         stage=stage,
         force_squash=force_squash,
     )
-    argv = (*ctx.command_path.split(), *raw_args_of(ctx))
-    cfg = RecipeConfig.from_context(path, found, env_file=env_file_of(ctx), argv=argv)
-    code = run_recipe(cfg)
-    if code != ExitCode.OK:
-        raise typer.Exit(int(code))
 
 
 @app.command(rich_help_panel=_JOBS)

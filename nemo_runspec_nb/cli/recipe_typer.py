@@ -39,10 +39,30 @@ from .help import RecipeCommand
 from .recipe_config import RecipeConfig
 from .run_recipe import run_recipe
 
-__all__ = ["EXTRA_ARGS", "RecipeHook", "RecipeTyper"]
+__all__ = ["EXTRA_ARGS", "RecipeHook", "RecipeTyper", "launch_from_cli"]
 
 RecipeHook = Callable[[RecipeConfig], RecipeConfig | None]
 EXTRA_ARGS: dict[str, Any] = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def launch_from_cli(ctx: typer.Context, script: Path, hook: RecipeHook | None = None, **options: Any) -> None:
+    """The body of every recipe command: options + extra tokens -> RecipeConfig -> hook -> run_recipe.
+
+    ``options`` are the command's own ``config, run, batch, dry_run, stage, force_squash``.
+
+    Raises:
+        typer.Exit: with :class:`ExitCode` ``JOB_FAILED`` when the job failed.
+        RunspecError: bad input (:class:`RecipeGroup` prints it and exits with 2).
+
+    """
+    found = command_context(ctx, ctx.args, **options)
+    argv = (*ctx.command_path.split(), *raw_args_of(ctx))
+    cfg = RecipeConfig.from_context(script, found, env_file=env_file_of(ctx), argv=argv)
+    if hook is not None:
+        cfg = hook(cfg) or cfg
+    code = run_recipe(cfg)
+    if code != ExitCode.OK:
+        raise typer.Exit(int(code))
 
 
 class RecipeTyper(typer.Typer):
@@ -122,9 +142,10 @@ class RecipeTyper(typer.Typer):
             stage: StageOption = False,
             force_squash: ForceSquashOption = False,
         ) -> None:
-            found = command_context(
+            launch_from_cli(
                 ctx,
-                ctx.args,
+                path,
+                hook,
                 config=config,
                 run=run,
                 batch=batch,
@@ -132,13 +153,6 @@ class RecipeTyper(typer.Typer):
                 stage=stage,
                 force_squash=force_squash,
             )
-            argv = (*ctx.command_path.split(), *raw_args_of(ctx))
-            cfg = RecipeConfig.from_context(path, found, env_file=env_file_of(ctx), argv=argv)
-            if hook is not None:
-                cfg = hook(cfg) or cfg
-            code = run_recipe(cfg)
-            if code != ExitCode.OK:
-                raise typer.Exit(int(code))
 
         self.command(
             name=name,
