@@ -21,7 +21,6 @@ an owner-only file that ``run.sh`` sources and deletes.
 from __future__ import annotations
 
 import contextlib
-import html
 import os
 import signal
 import subprocess
@@ -518,23 +517,6 @@ class JobHandle:
             if state.done or time.monotonic() >= deadline:
                 return state
             time.sleep(0.2)
-
-    def _repr_html_(self) -> str:
-        try:
-            state = str(self.status())
-        except LaunchError as exc:
-            state = f"UNKNOWN ({exc})"
-        rows = [
-            ("job", self.name),
-            ("status", state),
-            ("executor", self.executor),
-            ("job id", self.job_id or ""),
-            ("job dir", str(self.job_dir)),
-        ]
-        cells = "".join(
-            f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in rows
-        )
-        return f"<table class='nrs-job'>{cells}</table>"
 
     def __repr__(self) -> str:
         return (
