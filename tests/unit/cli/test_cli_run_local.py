@@ -159,3 +159,26 @@ def test_on_a_terminal_it_shows_colour_and_a_spinner(project: Project, chain: tu
     text = out.getvalue()
     assert "\x1b[" in text
     assert "prep: published tiny-data:" in text
+
+
+def test_from_a_fresh_shell(project: Project, chain: tuple[Result, Result]) -> None:
+    """The installed console script, in a new bash with a bare environment, from the recipes folder."""
+    import os
+    import subprocess
+    import sys
+
+    bin_dir = Path(sys.executable).parent
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', os.defpath)}", "HOME": str(project.root)}
+    proc = subprocess.run(
+        ["bash", "-c", "set -o pipefail; runspec run train/train.py -c tiny model.epochs=5 | cat"],
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "train: epoch 5/5" in proc.stdout
+    assert re.search(r"status\s+SUCCEEDED", proc.stdout)
+    assert "\x1b[" not in proc.stdout
