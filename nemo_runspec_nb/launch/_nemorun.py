@@ -34,7 +34,14 @@ from typing import Any
 
 from nemo_runspec_nb.errors import LaunchError
 
-__all__ = ["SUPPORTED_SERIES", "NemoRun", "SlurmSubmission", "check_version", "patch_rsync_host_keys"]
+__all__ = [
+    "SUPPORTED_SERIES",
+    "NemoRun",
+    "SlurmSubmission",
+    "check_version",
+    "patch_ray_templates",
+    "patch_rsync_host_keys",
+]
 
 SUPPORTED_SERIES = "0.11"
 """The nemo-run release series this adapter is written and tested against."""
@@ -96,7 +103,8 @@ class NemoRun:
     Args:
         home: ``NEMORUN_HOME`` for this session (nemo-run's experiment dirs and job maps).
             ``None`` keeps the environment's ``NEMORUN_HOME`` (or nemo-run's ``~/.nemo_run``).
-        patch: Apply :func:`patch_rsync_host_keys` on import (idempotent, 0.11.x only).
+        patch: Apply :func:`patch_rsync_host_keys` and :func:`patch_ray_templates` on import
+            (idempotent, 0.11.x only).
 
     """
 
@@ -134,6 +142,7 @@ class NemoRun:
         _ensure_job_map_dirs()
         if self.patch:
             patch_rsync_host_keys(run.__version__)
+            patch_ray_templates(run.__version__)
         if already and self.home is not None:
             self.home.mkdir(parents=True, exist_ok=True)
             config = importlib.import_module("nemo_run.config")
@@ -316,6 +325,41 @@ def patch_rsync_host_keys(version: str) -> bool:
         module = sys.modules.get(name) or importlib.import_module(name)
         if getattr(module, "rsync", None) is original:
             module.rsync = rsync  # type: ignore[attr-defined]
+    return True
+
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+"""Our Slurm templates (``ray_cpu.sub.j2``: Ray on CPU-only nodes)."""
+
+
+def patch_ray_templates(version: str) -> bool:
+    """Let nemo-run's Slurm Ray requests use our templates by name.
+
+    nemo-run 0.11 looks Ray sbatch templates up only in its own folder, so
+    ``SlurmExecutor(ray_template="ray_cpu.sub.j2")`` would fail. The wrapper falls back to
+    :data:`TEMPLATE_DIR` for a template nemo-run does not have; nemo-run's own templates are
+    untouched. Only for 0.11.x; idempotent. Returns True when the patch is in place.
+    """
+    if ".".join(version.split(".")[:2]) != SUPPORTED_SERIES:
+        return False
+    ray_slurm = importlib.import_module("nemo_run.run.ray.slurm")
+    original = ray_slurm.fill_template
+    if getattr(original, _PATCH_MARK, False):
+        return True
+
+    def fill_template(template_name: str, variables: dict[str, Any], template_dir: str | None = None) -> Any:
+        # fill_template's own default folder
+        default_dir = Path(sys.modules[original.__module__].__file__ or "").with_name("templates")
+        if (
+            not (Path(template_dir or default_dir) / template_name).exists()
+            and (TEMPLATE_DIR / template_name).exists()
+        ):
+            template_dir = str(TEMPLATE_DIR)
+        return original(template_name, variables, template_dir=template_dir)
+
+    setattr(fill_template, _PATCH_MARK, True)
+    fill_template.__wrapped__ = original  # type: ignore[attr-defined]
+    ray_slurm.fill_template = fill_template
     return True
 
 

@@ -77,6 +77,7 @@ PROFILE_KEYS: Mapping[str, tuple[str, ...]] = {
         "startup_commands",
         "srun_args",
         "job_name_prefix",
+        "ray_template",
         "additional_parameters",
     ),
     "docker": (
@@ -294,6 +295,10 @@ def build_executor(
         }
         kwargs["job_name_prefix"] = str(profile.get("job_name_prefix") or "runspec-")
         kwargs["poll_estimated_start_time"] = False  # a background thread that prints
+        if profile.get("ray_template"):
+            kwargs["ray_template"] = str(profile["ray_template"])
+        elif launch == "ray" and not gpus_int and res.gpus_per_node != "gpu":
+            kwargs["ray_template"] = "ray_cpu.sub.j2"  # nemo-run's own assumes GPUs and pyxis
         lines = setup_lines(profile)
         if lines:
             kwargs["setup_lines"] = "\n".join(lines)

@@ -9,7 +9,7 @@ import pytest
 
 from nemo_runspec_nb.errors import LaunchError
 from nemo_runspec_nb.launch import NemoRun
-from nemo_runspec_nb.launch._nemorun import check_version, patch_rsync_host_keys
+from nemo_runspec_nb.launch._nemorun import check_version, patch_ray_templates, patch_rsync_host_keys
 
 pytestmark = pytest.mark.filterwarnings("ignore:starlette.middleware.wsgi is deprecated:DeprecationWarning")
 
@@ -108,3 +108,52 @@ def test_the_process_environment_is_left_as_it_was(tmp_path, monkeypatch):
         check=True,
     ).stdout.split()
     assert out == ["None", str(tmp_path / "home")]
+
+
+def test_ray_template_patch_finds_our_cpu_template(tmp_path):
+    NemoRun(tmp_path).module()
+    ray_slurm = sys.modules["nemo_run.run.ray.slurm"]
+    assert patch_ray_templates("0.11.1") is True
+    assert patch_ray_templates("0.11.1") is True  # idempotent
+    assert getattr(ray_slurm.fill_template, "__wrapped__", None) is not None
+    assert not getattr(ray_slurm.fill_template.__wrapped__, "__wrapped__", None)
+    assert patch_ray_templates("0.10.0") is False
+    variables = {
+        "sbatch_flags": ["#SBATCH --nodes=2"],
+        "env_vars": [],
+        "setup_lines": "",
+        "common_srun_args": "",
+        "pre_ray_start_commands": "",
+        "log_dir": "/j/logs",
+        "cluster_dir": "/j",
+        "ray_log_prefix": "ray-",
+        "command": "python driver.py",
+        "command_workdir": "/code",
+    }
+    text = ray_slurm.fill_template("ray_cpu.sub.j2", variables)
+    assert "#SBATCH --nodes=2" in text
+    assert "python driver.py" in text
+    # nemo-run's own templates still come from nemo-run
+    from pathlib import Path
+
+    theirs = str(Path(ray_slurm.__file__).with_name("templates"))
+    assert "gpus_per_node=8" in ray_slurm.fill_template("ray.sub.j2", variables, template_dir=theirs)
+    assert "gpus_per_node=8" not in text
+    with pytest.raises(FileNotFoundError):
+        ray_slurm.fill_template("nope.sub.j2", variables)
+
+
+def test_ray_on_cpu_slurm_selects_the_cpu_template(tmp_path):
+    from pathlib import Path
+
+    from nemo_runspec_nb.launch import build_executor
+    from nemo_runspec_nb.spec import Runspec, RunspecResources, RunspecRun
+
+    spec = Runspec(
+        script_path=Path("/r/t.py"), run=RunspecRun(launch="ray"), resources=RunspecResources(2, 0)
+    )
+    profile = {"executor": "slurm", "account": "a"}
+    nemorun = NemoRun(tmp_path)
+    assert build_executor(profile, spec, nemorun=nemorun).ray_template == "ray_cpu.sub.j2"
+    assert build_executor({**profile, "gpus_per_node": 8}, spec, nemorun=nemorun).ray_template == "ray.sub.j2"
+    assert build_executor({**profile, "ray_template": "x.j2"}, spec, nemorun=nemorun).ray_template == "x.j2"
