@@ -201,7 +201,8 @@ def _override_sets(overrides: Any, source: str) -> list[OverrideSet | str]:
     if all(isinstance(o, OverrideSet) for o in items):
         return items
     if all(isinstance(o, str) for o in items):
-        return [OverrideSet(source, tuple(items))]
+        # Plain CLI tokens stay strings: they become the context's dotlist (run.cli.dotlist).
+        return list(items) if source == "cli" else [OverrideSet(source, tuple(items))]
     raise ConfigError(
         "overrides must be dotlist strings, a YAML mapping or text, or OverrideSet objects",
         key="overrides",

@@ -31,7 +31,8 @@ _SECRET_WORDS = frozenset(
 )
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _SINGLE_INTERPOLATION = re.compile(r"^\$\{[^${}]*(?:\$\{[^{}]*\}[^${}]*)*\}$")
-_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
+# NAME=value items, including override tokens such as "+wandb.api_key=..." or "env.HF_TOKEN=...".
+_ASSIGNMENT = re.compile(r"^([+~]{0,2}[A-Za-z_][A-Za-z0-9_.\[\]-]*)=(.*)$", re.S)
 _TEXT_ASSIGNMENT = re.compile(r"""\b([A-Za-z_][A-Za-z0-9_]*)=("[^"\n]*"|'[^'\n]*'|[^\s;&|]+)""")
 
 T = TypeVar("T")
@@ -57,7 +58,7 @@ def _mask(value: Any) -> Any:
 def _mask_assignment(item: Any) -> Any:
     if isinstance(item, str):
         match = _ASSIGNMENT.match(item)
-        if match and is_secret_key(match.group(1)):
+        if match and is_secret_key(match.group(1).lstrip("+~")):
             return f"{match.group(1)}={_mask(match.group(2))}"
     return item
 
