@@ -81,10 +81,18 @@ def test_scalars_and_lists_pass_through():
     assert redact(3) == 3
     assert redact(["a", "b"]) == ["a", "b"]
     assert redact(("HF_TOKEN=x",)) == ("HF_TOKEN=****",)
+
+
 def test_override_tokens_in_lists_are_masked_by_their_last_key():
     from nemo_runspec_nb.config import redact
 
-    tokens = ["+api_token=x1", "run.env.env_vars.HF_TOKEN=x2", "++a.password=x3", "data.rows=3", "max_tokens=5"]
+    tokens = [
+        "+api_token=x1",
+        "run.env.env_vars.HF_TOKEN=x2",
+        "++a.password=x3",
+        "data.rows=3",
+        "max_tokens=5",
+    ]
     assert redact({"dotlist": tokens})["dotlist"] == [
         "+api_token=****",
         "run.env.env_vars.HF_TOKEN=****",
