@@ -359,7 +359,7 @@ def patch_ray_templates(version: str) -> bool:
 
     setattr(fill_template, _PATCH_MARK, True)
     fill_template.__wrapped__ = original  # type: ignore[attr-defined]
-    ray_slurm.fill_template = fill_template
+    ray_slurm.fill_template = fill_template  # type: ignore[attr-defined]
     return True
 
 

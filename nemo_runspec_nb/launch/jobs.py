@@ -501,14 +501,12 @@ class JobHandle:
         # A running job is signalled (its runner then records CANCELLED and exits); the runner
         # itself only when the job has not started yet. Both lead their own process group.
         job_pid = rec.read_int(self.job_dir / rec.JOB_PID_FILE)
-        if job_pid and rec.pid_alive(job_pid, str(self.job_dir)):
-            target: int | None = job_pid
-        else:
-            target = self._runner_pid()
-            if not (target and rec.pid_alive(target, str(self.job_dir))):
+        runner_pid = self._runner_pid()
+        for pid in (job_pid, runner_pid):
+            if pid is not None and rec.pid_alive(pid, str(self.job_dir)):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, sig)
                 return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(target, sig)
 
     def _wait_done(self, seconds: float) -> JobState:
         deadline = time.monotonic() + seconds
