@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -39,45 +40,78 @@ def _daemonize(job_dir: Path) -> None:
     sys.stderr = os.fdopen(2, "w", buffering=1)
 
 
+def _experiment_dir(home: Path, title: str) -> Path | None:
+    found = sorted((home / "experiments" / title).glob(f"{title}_*"))
+    return found[-1] if found else None
+
+
 def run_job(job_dir: Path) -> int:
-    """Run the job recorded in ``job_dir``; return the job's exit code (or 1 if unknown)."""
+    """Run the job recorded in ``job_dir``; return the job's exit code (or 1 if unknown).
+
+    The result is recorded as soon as ``run.sh`` writes its exit code (a watcher thread), not
+    when nemo-run's own polling notices the end a second or two later.
+    """
     from nemo_runspec_nb.launch import _records as rec
     from nemo_runspec_nb.launch._nemorun import NemoRun
     from nemo_runspec_nb.launch.executors import build_executor
     from nemo_runspec_nb.launch.slurm_status import JobStatus
 
     record = rec.read_record(job_dir)
-    nemorun = NemoRun(record.get("nemorun_home"))
-    rec.update_record(
-        job_dir,
-        status=JobStatus.RUNNING.value,
-        started=rec.now(),
-        runner_pid=os.getpid(),
-        job_id=str(os.getpid()),
-    )
-    outcome_state, error = "UNKNOWN", None
+    home, title = Path(record["nemorun_home"]), str(record["experiment_title"])
+    nemorun = NemoRun(home)
+    lock = threading.Lock()
+    settled = threading.Event()
+    ended = threading.Event()
+
+    def settle(outcome_state: str = "UNKNOWN", error: str | None = None, **extra: object) -> int | None:
+        code = rec.read_int(job_dir / rec.EXIT_CODE_FILE)
+        if (job_dir / rec.CANCEL_MARKER).exists() and code != 0:
+            status = JobStatus.CANCELLED
+        elif code is not None:
+            status = JobStatus.SUCCEEDED if code == 0 else JobStatus.FAILED
+        elif outcome_state == "SUCCEEDED":
+            status, code = JobStatus.SUCCEEDED, 0
+        else:
+            status = JobStatus.FAILED
+        exp_dir = _experiment_dir(home, title)
+        with lock:
+            changes: dict[str, object] = {"status": status.value, "exit_code": code, "error": error, **extra}
+            if not settled.is_set():
+                changes["finished"] = rec.now()
+            if exp_dir is not None and "experiment_dir" not in extra:
+                changes.update(experiment_dir=str(exp_dir), experiment_id=exp_dir.name)
+            rec.update_record(job_dir, **changes)
+            settled.set()
+        return code
+
+    def watch() -> None:
+        while not ended.wait(0.1):
+            if (job_dir / rec.EXIT_CODE_FILE).exists():
+                settle()
+                return
+
+    with lock:
+        rec.update_record(
+            job_dir,
+            status=JobStatus.RUNNING.value,
+            started=rec.now(),
+            runner_pid=os.getpid(),
+            job_id=str(os.getpid()),
+        )
+    watcher = threading.Thread(target=watch, name="exit-code-watcher", daemon=True)
+    watcher.start()
+    outcome_state, error, extra = "UNKNOWN", None, {}
     try:
         executor = build_executor({"executor": "local"}, nemorun=nemorun)
-        outcome = nemorun.run_local(
-            title=str(record["experiment_title"]), executor=executor, script_path=job_dir / rec.RUN_SCRIPT
-        )
+        outcome = nemorun.run_local(title=title, executor=executor, script_path=job_dir / rec.RUN_SCRIPT)
         outcome_state = outcome.state
-        rec.update_record(
-            job_dir, experiment_id=outcome.experiment_id, experiment_dir=str(outcome.experiment_dir)
-        )
-    except Exception as exc:  # recorded for the user, then re-raised into runner.log
+        extra = {"experiment_id": outcome.experiment_id, "experiment_dir": str(outcome.experiment_dir)}
+    except Exception as exc:  # recorded for the user, and its traceback goes to runner.log
         error = f"{type(exc).__name__}: {exc}"
         traceback.print_exc()
-    code = rec.read_int(job_dir / rec.EXIT_CODE_FILE)
-    if (job_dir / rec.CANCEL_MARKER).exists() and code != 0:
-        status = JobStatus.CANCELLED
-    elif code is not None:
-        status = JobStatus.SUCCEEDED if code == 0 else JobStatus.FAILED
-    elif outcome_state == "SUCCEEDED":
-        status, code = JobStatus.SUCCEEDED, 0
-    else:
-        status = JobStatus.FAILED
-    rec.update_record(job_dir, status=status.value, exit_code=code, finished=rec.now(), error=error)
+    ended.set()
+    watcher.join()
+    code = settle(outcome_state, error, **extra)
     return code if code is not None else 1
 
 

@@ -385,6 +385,8 @@ class JobHandle:
         if job_alive:
             return JobState(JobStatus.RUNNING, None, self.job_id)
         if runner_alive:
+            if cancelled and (job_dir / rec.JOB_PID_FILE).exists():
+                return JobState(JobStatus.CANCELLED, None, self.job_id)  # the runner is winding down
             return JobState(JobStatus(record.get("status", "PENDING")), None, self.job_id)
         self._reload()  # the runner may have finished between our reads
         cached = self._cached()
@@ -439,9 +441,11 @@ class JobHandle:
         if self.executor != "local":
             return
         deadline = time.monotonic() + seconds
-        while rec.pid_alive(self._runner_pid(), str(self.job_dir)) and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            self._reload()
+            if self._cached() is not None or not rec.pid_alive(self._runner_pid(), str(self.job_dir)):
+                return
             time.sleep(0.05)
-        self._reload()
 
     # -- logs
     def log_files(self) -> list[Path]:
