@@ -196,7 +196,7 @@ class NemoRun:
         except EOFError as exc:
             raise LaunchError(f"nemo-run asked for input while trying to {what}", hint=str(exc)) from exc
         except Exception as exc:
-            raise LaunchError(f"nemo-run failed to {what}: {type(exc).__name__}: {exc}") from exc
+            raise _as_launch_error(exc, what) from exc
         finally:
             sys.stdin = stdin
             self.last_output = out.getvalue()
@@ -387,6 +387,22 @@ def _forget_main(exp: Any) -> None:
     # nemo-run copies the source of the launching __main__ into the experiment dir (it needs it
     # only for run.Partial, which we do not use); a notebook or script may hold literal secrets.
     (Path(exp._exp_dir) / "__main__.py").unlink(missing_ok=True)
+
+
+def _as_launch_error(exc: Exception, what: str) -> LaunchError:
+    """One actionable line for an error from inside nemo-run."""
+    result = getattr(exc, "result", None)  # invoke's UnexpectedExit: a shell command failed
+    command = getattr(result, "command", None)
+    if result is not None and command:
+        stderr = _last_lines(str(getattr(result, "stderr", "") or getattr(result, "stdout", "")), 1)
+        tool = str(command).split()[0]
+        return LaunchError(
+            f"{tool} failed (exit {getattr(result, 'exited', '?')}) while trying to {what}: "
+            f"{stderr or 'no error output'}",
+            hint=f"The command was: {command}",
+        )
+    text = " ".join(str(exc).split())
+    return LaunchError(f"nemo-run failed to {what}: {type(exc).__name__}: {text}")
 
 
 def _last_lines(text: str, n: int = 5) -> str:
