@@ -135,3 +135,31 @@ def test_a_handle_renders_as_html(tmp_path):
     html = JobHandle(job_dir)._repr_html_()
     assert "SUCCEEDED (exit 0)" in html
     assert "a&lt;b" in html
+
+
+def test_the_launch_package_exports_the_job_api():
+    import nemo_runspec_nb.launch as launch
+
+    mine = {
+        "EXECUTORS",
+        "JobHandle",
+        "JobState",
+        "JobStatus",
+        "LaunchRequest",
+        "NemoRun",
+        "Resources",
+        "SlurmQuery",
+        "build_command",
+        "build_executor",
+        "check_reachable",
+        "jobs",
+        "launch",
+        "refresh_statuses",
+        "render_command",
+        "render_run_script",
+        "render_script",
+        "resolve_resources",
+        "submit",
+    }
+    assert mine <= set(launch.__all__)
+    assert all(hasattr(launch, name) for name in launch.__all__)
