@@ -142,6 +142,7 @@ def render_run_script(
     secret_preamble: str = "",
     state_dir: Path | None = None,
     env_exports: Mapping[str, str] | None = None,
+    pythonpath: Path | None = None,
 ) -> str:
     """The job's ``run.sh``: secrets preamble, setup, ``cd workdir``, the command, its exit code.
 
@@ -154,6 +155,7 @@ def render_run_script(
         secret_preamble: Lines that source and delete the secrets file (names no value).
         env_exports: Public environment variables to export (local jobs; Slurm jobs get them
             from the sbatch script).
+        pythonpath: A directory to put first on ``PYTHONPATH`` (the unpacked code package).
         state_dir: When given (local jobs), the script records its PID in
             ``state_dir/job.pid`` and its exit code in ``state_dir/exit_code``.
 
@@ -179,6 +181,9 @@ def render_run_script(
     setup_block = list(setup_lines)
     if setup_block:
         out += ["", "# setup", "set -e", *setup_block, "set +e"]
+    if pythonpath is not None:
+        root = shlex.quote(str(pythonpath))
+        out += ["", "# the packaged code", f'export PYTHONPATH={root}"${{PYTHONPATH:+:$PYTHONPATH}}"']
     out += ["", f"cd {shlex.quote(str(workdir))} || exit 1", command]
     if state_dir is not None:
         exit_file = shlex.quote(str(state_dir / "exit_code"))

@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Any
 from nemo_runspec_nb.errors import LaunchError
 
 from . import _records as rec
+from ._code import JobCode, is_our_packager, predict_code, prepare_code
 from ._nemorun import NemoRun
-from .commands import build_command, render_run_script, resolve_workdir
+from .commands import build_command, render_run_script
 from .executors import build_executor, check_reachable, executor_kind, resolve_resources, setup_lines
 from .request import LaunchRequest
 from .secrets import SECRET_FILE_NAME, is_secret_name, secret_preamble, split_secret_env, write_secret_file
@@ -82,7 +83,7 @@ def _split_env(request: LaunchRequest) -> tuple[dict[str, str], dict[str, str]]:
     return split_secret_env(env, extra_secret_names=request.extra_secret_names)
 
 
-def _run_sh(request: LaunchRequest, *, secrets_path: Path | None) -> str:
+def _run_sh(request: LaunchRequest, *, secrets_path: Path | None, code: JobCode) -> str:
     public, _ = _split_env(request)
     profile_env = {str(k): str(v) for k, v in (request.profile.get("env_vars") or {}).items()}
     public = {k: v for k, v in {**profile_env, **public}.items() if not is_secret_name(k)}
@@ -90,8 +91,8 @@ def _run_sh(request: LaunchRequest, *, secrets_path: Path | None) -> str:
     res = resolve_resources(request.profile, request.runspec)
     command = build_command(
         request.runspec,
-        script=request.script_path,
-        config=request.train_config,
+        script=code.script,
+        config=code.config,
         nodes=res.nodes,
         gpus_per_node=res.gpus_per_node,
         nproc_per_node=res.nproc_per_node,
@@ -99,7 +100,8 @@ def _run_sh(request: LaunchRequest, *, secrets_path: Path | None) -> str:
     # Slurm runs the profile's setup lines in the sbatch script (executor.setup_lines).
     return render_run_script(
         command,
-        workdir=resolve_workdir(request.runspec),
+        workdir=code.workdir,
+        pythonpath=code.pythonpath,
         name=request.name,
         setup=request.runspec.setup,
         setup_lines=setup_lines(request.profile) if kind == "local" else (),
@@ -113,7 +115,8 @@ def _run_sh(request: LaunchRequest, *, secrets_path: Path | None) -> str:
 def render_command(request: LaunchRequest) -> str:
     """The job's ``run.sh`` exactly as :func:`submit` would write it (secret values never appear)."""
     _, secret = _split_env(request)
-    return _run_sh(request, secrets_path=request.job_dir / SECRET_FILE_NAME if secret else None)
+    secrets_path = request.job_dir / SECRET_FILE_NAME if secret else None
+    return _run_sh(request, secrets_path=secrets_path, code=predict_code(request))
 
 
 def render_script(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> str:
@@ -141,7 +144,8 @@ def _slurm_executor(
         nemorun=nemorun,
         mode=request.mode,
         env_vars=public,
-        packager=request.packager,
+        # our packagers are applied by prepare_code(); a nemo-run packager goes to the executor
+        packager=None if is_our_packager(request.packager) else request.packager,
     )
     if has_secrets:
         # The batch script reads the secrets file once, before srun, with tracing off (nemo-run's
@@ -192,7 +196,13 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
     public, secret = _split_env(request)
     secrets_path = write_secret_file(job_dir, secret) if secret else None
     run_sh = job_dir / rec.RUN_SCRIPT
-    run_sh.write_text(_run_sh(request, secrets_path=secrets_path))
+    try:
+        code = prepare_code(request)
+    except LaunchError:
+        if secrets_path is not None:
+            secrets_path.unlink(missing_ok=True)
+        raise
+    run_sh.write_text(_run_sh(request, secrets_path=secrets_path, code=code))
     run_sh.chmod(0o755)
     res = resolve_resources(request.profile, request.runspec)
     home = request.resolved_nemorun_home
@@ -201,6 +211,7 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
         "name": request.name,
         "recipe": str(request.script_path),
         "job_dir": str(job_dir),
+        "code": {"kind": code.kind, "script": str(code.script), "root": str(code.pythonpath or "")},
         "executor": kind,
         "mode": request.mode,
         "status": JobStatus.PENDING.value,

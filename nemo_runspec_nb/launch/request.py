@@ -54,9 +54,10 @@ class LaunchRequest:
         env_vars: Environment for the job. Names that look secret (KEY, TOKEN, SECRET,
             PASSWORD, CREDENTIAL) never reach a file other than an owner-only secrets
             file that the job sources and deletes.
-        packager: A nemo-run packager object for remote executors (``None``: the code is
-            used in place, which is right for local jobs and a Slurm cluster that shares
-            this file system).
+        packager: One of our packagers (``launch.packaging.make_packager(profile)``): at submit
+            the recipe is packaged into ``job_dir/package`` (a tarball is unpacked into
+            ``job_dir/code``) and the job runs the packaged copy. ``None`` (or kind ``"none"``)
+            runs the script in place. A nemo-run packager object is handed to the executor.
         nemorun_home: Where nemo-run keeps its experiment dirs; ``None`` means
             ``<project>/.nemotron/nemorun`` next to the jobs directory.
         extra_secret_names: Further env var names to treat as secret whatever they look like.

@@ -103,8 +103,10 @@ def make_request(project: Path) -> Callable[..., LaunchRequest]:
         env: Mapping[str, str] | None = None,
         name: str = "demo",
         mode: str = "batch",
+        packager: Any = None,
+        script_name: str = "recipe.py",
     ) -> LaunchRequest:
-        script = project / "recipe.py"
+        script = project / script_name
         runspec = Runspec(
             script_path=script,
             name=name,
@@ -125,6 +127,7 @@ def make_request(project: Path) -> Callable[..., LaunchRequest]:
             profile=dict(profile or {}),
             mode=mode,  # type: ignore[arg-type]
             env_vars={"EXIT_CODE": str(exit_code), "SLEEP": str(sleep), **dict(env or {})},
+            packager=packager,
         )
 
     return make

@@ -134,3 +134,18 @@ def test_a_local_job_cancelled_right_after_submit_never_runs(make_request, launc
     job_pid_file = handle.job_dir / "job.pid"
     if job_pid_file.exists():  # the job may have started just before the signal
         assert _gone(int(job_pid_file.read_text()))
+
+
+def test_a_local_job_runs_a_self_contained_package(make_request, launched, project):
+    from nemo_runspec_nb.launch.packaging import make_packager
+
+    (project / "helper.py").write_text("WORD = 'inlined'\n")
+    (project / "sc_recipe.py").write_text("import helper\nprint('word', helper.WORD, flush=True)\n")
+    request = make_request(packager=make_packager({"packager": "self_contained"}), script_name="sc_recipe.py")
+    handle = submit(request)
+    launched.append(handle)
+    (project / "helper.py").unlink()  # the package does not need the repo any more
+    state = handle.wait(timeout=TIMEOUT, poll=0.3)
+    assert state.status is JobStatus.SUCCEEDED, handle.logs()
+    assert "word inlined" in handle.logs()
+    assert (request.job_dir / "package" / "sc_recipe.py").exists()

@@ -150,3 +150,28 @@ def test_a_refused_submission_is_one_clear_error_and_a_failed_record(slurm_profi
     handle = JobHandle.from_job_dir(request.job_dir)
     assert handle.status().status is JobStatus.FAILED
     assert "Invalid partition" in handle.to_dict()["error"]
+
+
+def test_a_job_runs_from_its_code_package(slurm_profile, make_request, launched, project):
+    import subprocess as sp
+
+    from nemo_runspec_nb.launch.packaging import make_packager
+
+    (project / "helper.py").write_text("WORD = 'from-the-package'\n")
+    (project / "pkg_recipe.py").write_text(
+        "import os, helper\nprint('cwd', os.getcwd(), flush=True)\nprint('word', helper.WORD, flush=True)\n"
+    )
+    (project / ".gitignore").write_text(".nemotron/\n")
+    sp.run(["git", "init", "-q", str(project)], check=True)
+    request = make_request(slurm_profile, packager=make_packager(slurm_profile), script_name="pkg_recipe.py")
+    handle = submit(request)
+    launched.append(handle)
+    # change the working tree after submit: the job runs what was packaged
+    (project / "helper.py").write_text("WORD = 'changed-after-submit'\n")
+    state = handle.wait(timeout=TIMEOUT, poll=0.5)
+    assert state.status is JobStatus.SUCCEEDED, handle.logs()
+    logs = handle.logs()
+    assert f"cwd {request.job_dir / 'code'}" in logs
+    assert "word from-the-package" in logs
+    assert handle.to_dict()["code"]["kind"] == "code"
+    assert (request.job_dir / "code" / "_runspec" / "train.yaml").exists()

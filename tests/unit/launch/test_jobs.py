@@ -163,3 +163,18 @@ def test_the_launch_package_exports_the_job_api():
     }
     assert mine <= set(launch.__all__)
     assert all(hasattr(launch, name) for name in launch.__all__)
+
+
+def test_preview_of_a_packaged_job_names_the_package_paths(tmp_path):
+    import subprocess
+
+    from nemo_runspec_nb.launch.packaging import make_packager
+
+    req = _request(tmp_path, packager=make_packager({"packager": "code"}))
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    text = render_command(req)
+    code = req.job_dir / "code"
+    assert f"python {code / 'recipe.py'} --config {code / '_runspec' / 'train.yaml'}" in text
+    assert f"export PYTHONPATH={code}" in text
+    assert f"cd {code} || exit 1" in text
+    assert not req.job_dir.exists()
