@@ -236,13 +236,26 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
     return _submit_slurm(request, public, bool(secret), nemorun or NemoRun(home))
 
 
+# `python -m nemo_runspec_nb.launch._runner`, but importing this very copy of the package (the
+# kernel may have it from its working directory, which the runner does not share). The path is
+# put on the runner's sys.path only, not into the environment the job inherits.
+_RUNNER_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); "
+    "from nemo_runspec_nb.launch._runner import main; sys.exit(main())"
+)
+
+
+def _package_root() -> str:
+    return str(Path(__file__).resolve().parents[2])
+
+
 def _submit_local(job_dir: Path, home: Path) -> JobHandle:
     env = dict(os.environ)
     env["NEMORUN_HOME"] = str(home)
     # --daemonize: the runner forks and its parent exits at once, so we reap it here and the
     # runner (re-parented away from this process) never becomes our zombie.
     proc = subprocess.run(
-        [sys.executable, "-m", "nemo_runspec_nb.launch._runner", "--daemonize", str(job_dir)],
+        [sys.executable, "-c", _RUNNER_BOOT, _package_root(), "--daemonize", str(job_dir)],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
