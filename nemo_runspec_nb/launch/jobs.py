@@ -231,9 +231,14 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
         "error": None,
     }
     rec.write_record(job_dir, record)
-    if kind == "local":
-        return _submit_local(job_dir, home)
-    return _submit_slurm(request, public, bool(secret), nemorun or NemoRun(home))
+    try:
+        if kind == "local":
+            return _submit_local(job_dir, home)
+        return _submit_slurm(request, public, bool(secret), nemorun or NemoRun(home))
+    except LaunchError:
+        if secrets_path is not None:  # no job will read it
+            secrets_path.unlink(missing_ok=True)
+        raise
 
 
 # `python -m nemo_runspec_nb.launch._runner`, but importing this very copy of the package (the

@@ -143,13 +143,14 @@ def test_every_task_of_a_multi_task_job_gets_the_secrets(slurm_profile, make_req
 def test_a_refused_submission_is_one_clear_error_and_a_failed_record(slurm_profile, make_request):
     from nemo_runspec_nb.errors import LaunchError
 
-    request = make_request({**slurm_profile, "partition": "no-such-partition"})
+    request = make_request({**slurm_profile, "partition": "no-such-partition"}, env={"DEMO_TOKEN": "t"})
     with pytest.raises(LaunchError, match=r"sbatch failed \(exit 1\).*Invalid partition") as info:
         submit(request)
     assert "\n" not in str(info.value)
     handle = JobHandle.from_job_dir(request.job_dir)
     assert handle.status().status is JobStatus.FAILED
     assert "Invalid partition" in handle.to_dict()["error"]
+    assert not (request.job_dir / ".runspec-secrets.sh").exists()
 
 
 def test_a_job_runs_from_its_code_package(slurm_profile, make_request, launched, project):
