@@ -449,16 +449,19 @@ class JobHandle:
         when a timeout is given.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
-        offset = 0
+        follower = LogFollower(self)
         while True:
             state = self.status()
             if on_output is not None:
-                text = self.logs()
-                if len(text) > offset:
-                    on_output(text[offset:])
-                    offset = len(text)
+                text = follower.new_text()
+                if text:
+                    on_output(text)
             if state.done:
                 self._let_runner_finish()
+                if on_output is not None:
+                    text = follower.rest()
+                    if text:
+                        on_output(text)
                 return state
             if deadline is not None and time.monotonic() >= deadline:
                 return state
@@ -576,6 +579,52 @@ class JobHandle:
 
 
 # -- many jobs ------------------------------------------------------------------------------------
+class LogFollower:
+    """New log text of a job since the last call, file by file.
+
+    Each log file is followed from its own offset, so a job whose log moves
+    (a Slurm job's batch output, then its task log) loses and repeats nothing.
+    """
+
+    def __init__(self, handle: JobHandle) -> None:
+        self.handle = handle
+        self._offsets: dict[Path, int] = {}
+
+    def new_text(self) -> str:
+        """What was appended to any of the job's log files since the last call."""
+        chunks = []
+        for path in self.handle.log_files():
+            start = self._offsets.get(path, 0)
+            try:
+                with open(path, "rb") as handle:
+                    handle.seek(start)
+                    data = handle.read()
+            except OSError:
+                continue
+            # Emit whole lines only; a partial last line waits for its newline.
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                self._offsets[path] = start + cut
+                chunks.append(data[:cut].decode(errors="replace"))
+        return "".join(chunks)
+
+    def rest(self) -> str:
+        """Everything not yet returned, including a last line without its newline."""
+        text = self.new_text()
+        for path in self.handle.log_files():
+            start = self._offsets.get(path, 0)
+            try:
+                with open(path, "rb") as handle:
+                    handle.seek(start)
+                    data = handle.read()
+            except OSError:
+                continue
+            if data:
+                self._offsets[path] = start + len(data)
+                text += data.decode(errors="replace") + "\n"
+        return text
+
+
 def refresh_statuses(handles: Iterable[JobHandle], *, query: SlurmQuery | None = None) -> list[JobState]:
     """States of many jobs, in order: one ``squeue`` (+ one ``sacct``) for all their Slurm jobs.
 

@@ -178,3 +178,31 @@ def test_preview_of_a_packaged_job_names_the_package_paths(tmp_path):
     assert f"export PYTHONPATH={code}" in text
     assert f"cd {code} || exit 1" in text
     assert not req.job_dir.exists()
+
+
+def test_log_follower_follows_each_file_from_its_own_offset(tmp_path):
+    from nemo_runspec_nb.launch.jobs import LogFollower
+
+    batch_out = tmp_path / "sbatch_1.out"
+    task_log = tmp_path / "log-1.out"
+
+    class FakeHandle:
+        files = [batch_out]
+
+        def log_files(self):
+            return list(self.files)
+
+    handle = FakeHandle()
+    follower = LogFollower(handle)  # type: ignore[arg-type]
+    batch_out.write_text("starting\npart")
+    assert follower.new_text() == "starting\n"  # a partial line waits for its newline
+    batch_out.write_text("starting\npartial done\n")
+    assert follower.new_text() == "partial done\n"
+    # The job's own log appears and replaces the batch output in the list.
+    handle.files = [task_log]
+    task_log.write_text("epoch 1\nepoch 2\n")
+    assert follower.new_text() == "epoch 1\nepoch 2\n"
+    assert follower.new_text() == ""
+    task_log.write_text("epoch 1\nepoch 2\nno newline at the end")
+    assert follower.rest() == "no newline at the end\n"
+    assert follower.rest() == ""
