@@ -187,7 +187,8 @@ def test_log_follower_follows_each_file_from_its_own_offset(tmp_path):
     task_log = tmp_path / "log-1.out"
 
     class FakeHandle:
-        files = [batch_out]
+        def __init__(self):
+            self.files = [batch_out]
 
         def log_files(self):
             return list(self.files)
