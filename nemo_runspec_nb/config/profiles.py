@@ -196,7 +196,9 @@ def _layers_of(data: Mapping[str, Any], path: Path | None, name: str) -> list[Pr
                 hint=f"Create env.toml in the project root, or set ${ENV_FILE_VAR}",
             )
         hint = f"{did_you_mean(name, _profile_names(data))} {_available(data)}".strip()
-        raise ProfileError(f"profile '{name}' not found in {where}", path=path, key=name, hint=hint)
+        # The location prefix already names the file when there is one.
+        message = f"profile '{name}' not found" + ("" if path is not None else f" in {where}")
+        raise ProfileError(message, path=path, key=name, hint=hint)
     chain: list[str] = []
     current = name
     while True:
