@@ -89,6 +89,31 @@ def _plain_nemorun_submit(root: Path, i: int) -> str:
     return str(exp.jobs[0].handle).rsplit("/", 1)[-1]
 
 
+def _facade_project(root: Path) -> Any:
+    """A git repo with a real recipe (PEP 723 block, config dir, env.toml), as a user has it."""
+    import nemo_runspec_nb as nrs
+
+    project = root / "project"
+    (project / "config").mkdir(parents=True)
+    (project / "train.py").write_text(
+        '# /// script\n# [tool.runspec]\n# name = "bench/train"\n# [tool.runspec.run]\n'
+        '# launch = "direct"\n# [tool.runspec.resources]\n# gpus_per_node = 0\n# ///\n' + RECIPE
+    )
+    (project / "config" / "default.yaml").write_text("lr: 0.1\nepochs: 1\n")
+    profile = "".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in PROFILE.items())
+    (project / "env.toml").write_text(
+        f'[bench]\n{profile}tunnel = "local"\npackager = "code"\ncontainer_image = ""\n'
+    )
+    (project / ".gitignore").write_text(".nemotron/\n")
+    for cmd in (
+        ["init", "-q"],
+        ["add", "."],
+        ["-c", "user.email=b@b", "-c", "user.name=b", "commit", "-qm", "x"],
+    ):
+        subprocess.run(["git", *cmd], cwd=project, check=True)
+    return nrs.Recipe(project / "train.py", session=nrs.Session(project / "env.toml"))
+
+
 def main() -> dict[str, float]:
     reason = _slurm_down()
     if reason:
@@ -137,13 +162,40 @@ def main() -> dict[str, float]:
         results["submit_ours_s"] = statistics.median(ours)
         results["submit_nemorun_s"] = statistics.median(plain)
         results["submit_ratio"] = results["submit_ours_s"] / results["submit_nemorun_s"]
+
+        # 3. the whole path a user takes: compose + package (code packager) + submit,
+        #    through the facade, against the same plain nemo-run submission
+        recipe = _facade_project(root)
+        full = []
+        for i in range(5):
+            t = time.perf_counter()
+            h = recipe.compose(profile="bench", mode="batch", overrides=["+sleep=0"]).launch()
+            full.append(time.perf_counter() - t)
+            submitted.append(h.job_id or "")
+            t = time.perf_counter()
+            submitted.append(_plain_nemorun_submit(root, 200 + i))
+            plain.append(time.perf_counter() - t)
+        results["compose_package_submit_s"] = statistics.median(full)
+        results["compose_package_submit_ratio"] = results["compose_package_submit_s"] / statistics.median(
+            plain
+        )
     finally:
         ids = [i for i in submitted if i.isdigit()]
         if ids:
             subprocess.run(["scancel", *ids], check=False)
         shutil.rmtree(root, ignore_errors=True)
-    for key, value in results.items():
-        print(f"{key} {value:.3f}")
+    print(
+        "slurm.cli_calls_per_refresh_20_jobs: "
+        f"{results['slurm_cli_calls_per_refresh_20_jobs']:.0f} (goal <= 2)"
+    )
+    print(
+        f"slurm.submit: {results['submit_ratio']:.2f}x plain nemo-run "
+        f"({results['submit_ours_s'] * 1000:.0f} ms vs {results['submit_nemorun_s'] * 1000:.0f} ms)"
+    )
+    print(
+        f"slurm.compose_package_submit: {results['compose_package_submit_ratio']:.2f}x plain nemo-run "
+        f"(goal <= 1.3x; {results['compose_package_submit_s'] * 1000:.0f} ms)"
+    )
     return results
 
 

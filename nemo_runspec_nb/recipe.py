@@ -498,9 +498,13 @@ class ComposedJob:
         env["NEMOTRON_JOB_DIR"] = str(self.job_dir)
         return env
 
-    def _request(self, train_path: Path | None = None) -> LaunchRequest:
+    def _request(
+        self, train_path: Path | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> LaunchRequest:
         from .launch import LaunchRequest
+        from .launch.packaging import make_packager
 
+        packager = make_packager(self.execution, progress=progress) if self.profile else None
         return LaunchRequest(
             name=self.recipe.name,
             job_dir=self.job_dir,
@@ -510,6 +514,7 @@ class ComposedJob:
             profile=self.execution if self.profile else {},
             mode=self.mode,  # type: ignore[arg-type]
             env_vars=self.env_vars(),
+            packager=packager,
             nemorun_home=self.recipe.session.project_dir / ".nemotron" / "nemorun",
         )
 
@@ -548,11 +553,13 @@ class ComposedJob:
         *,
         on_output: Callable[[str], None] | None = None,
         timeout: float | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> JobHandle:
         """Write the job dir and start the job; returns its handle at once when ``detach``.
 
         With ``detach=False`` (the CLI's ``--run``) it waits for the job,
-        passing new log text to ``on_output``.
+        passing new log text to ``on_output``. ``progress(done, total)`` is
+        called while the profile's packager (``packager = "code"`` ...) packs files.
         """
         from .launch import submit
 
@@ -561,7 +568,7 @@ class ComposedJob:
 
             self.job_dir = generate_job_dir(self.recipe.name, self.recipe.session.project_dir)
         _, train_path = self.save()
-        handle = submit(self._request(train_path))
+        handle = submit(self._request(train_path, progress))
         if not detach:
             handle.wait(timeout=timeout, on_output=on_output)
         return handle

@@ -39,6 +39,7 @@ __all__ = [
     "NemoRun",
     "SlurmSubmission",
     "check_version",
+    "patch_main_source_copy",
     "patch_ray_templates",
     "patch_rsync_host_keys",
 ]
@@ -143,6 +144,7 @@ class NemoRun:
         if self.patch:
             patch_rsync_host_keys(run.__version__)
             patch_ray_templates(run.__version__)
+            patch_main_source_copy(run.__version__)
         if already and self.home is not None:
             self.home.mkdir(parents=True, exist_ok=True)
             config = importlib.import_module("nemo_run.config")
@@ -360,6 +362,36 @@ def patch_ray_templates(version: str) -> bool:
     setattr(fill_template, _PATCH_MARK, True)
     fill_template.__wrapped__ = original  # type: ignore[attr-defined]
     ray_slurm.fill_template = fill_template  # type: ignore[attr-defined]
+    return True
+
+
+def patch_main_source_copy(version: str) -> bool:
+    """Let an experiment start from a ``__main__`` that has no source file.
+
+    nemo-run 0.11 saves the launching ``__main__``'s source next to each experiment and
+    catches only ``TypeError`` from ``inspect.getsource``; from ``python -``, ``python -c``
+    or a kernel whose ``__main__`` names no readable file it gets ``OSError`` and the whole
+    submission fails. The wrapper lets that one error pass (the task file is written before
+    it; we delete the copy anyway). Only for 0.11.x; idempotent. Returns True when in place.
+    """
+    if ".".join(version.split(".")[:2]) != SUPPORTED_SERIES:
+        return False
+    experiment = importlib.import_module("nemo_run.run.experiment").Experiment
+    original = experiment._save_jobs
+    if getattr(original, _PATCH_MARK, False):
+        return True
+
+    def _save_jobs(self: Any) -> Any:
+        try:
+            return original(self)
+        except OSError as exc:
+            if "could not get source code" not in str(exc):
+                raise
+            return None
+
+    setattr(_save_jobs, _PATCH_MARK, True)
+    _save_jobs.__wrapped__ = original  # type: ignore[attr-defined]
+    experiment._save_jobs = _save_jobs
     return True
 
 
