@@ -157,3 +157,29 @@ def test_ray_on_cpu_slurm_selects_the_cpu_template(tmp_path):
     assert build_executor(profile, spec, nemorun=nemorun).ray_template == "ray_cpu.sub.j2"
     assert build_executor({**profile, "gpus_per_node": 8}, spec, nemorun=nemorun).ray_template == "ray.sub.j2"
     assert build_executor({**profile, "ray_template": "x.j2"}, spec, nemorun=nemorun).ray_template == "x.j2"
+
+
+def test_main_source_patch_lets_a_sourceless_main_through(tmp_path, monkeypatch):
+    from nemo_runspec_nb.launch._nemorun import patch_main_source_copy
+
+    NemoRun(tmp_path).module()
+    experiment = sys.modules["nemo_run.run.experiment"].Experiment
+    assert patch_main_source_copy("0.11.1") is True
+    wrapper = experiment._save_jobs
+    assert patch_main_source_copy("0.11.1") is True and experiment._save_jobs is wrapper
+    assert patch_main_source_copy("0.12.0") is False
+
+    def raising(message):
+        def original(self):
+            raise OSError(message)
+
+        return original
+
+    # The wrapper calls the original it closed over; exercise its rule through fresh wraps.
+    monkeypatch.setattr(experiment, "_save_jobs", raising("could not get source code"))
+    assert patch_main_source_copy("0.11.1") is True
+    assert experiment._save_jobs(object()) is None  # the sourceless __main__ is let through
+    monkeypatch.setattr(experiment, "_save_jobs", raising("disk full"))
+    assert patch_main_source_copy("0.11.1") is True
+    with pytest.raises(OSError, match="disk full"):
+        experiment._save_jobs(object())  # any other OSError still fails the submission
