@@ -1,15 +1,16 @@
 """Carry out a :class:`RecipeConfig`: dry run, stage, or launch and (attached) wait.
 
 Local runs (no profile) and ``--run PROFILE`` wait for the job, streaming its
-log; ``--batch PROFILE`` submits and returns. On a terminal a spinner shows
-while the job is packaged, submitted and waited for; piped output is plain.
+log; ``--batch PROFILE`` submits and returns. On a terminal a progress bar
+shows the files the profile's packager packs and a spinner the submission and
+the wait; piped output is plain.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -37,6 +38,32 @@ def _spinner(console: Console, message: str) -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def _packaging_progress(console: Console, name: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar for the files the profile's packager packs (terminal only), then a spinner."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with (
+        Progress(
+            TextColumn(f"packaging {name}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+        ) as bar,
+        console.status(f"submitting {name}..."),
+    ):
+        task = bar.add_task("files", total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield report
+
+
 def run_recipe(cfg: RecipeConfig, *, console: Console | None = None, poll: float = 0.5) -> ExitCode:
     """Compose ``cfg`` and do what it asks; return the exit code (never exits itself).
 
@@ -62,8 +89,8 @@ def run_recipe(cfg: RecipeConfig, *, console: Console | None = None, poll: float
 
     store = job.recipe.session.registry().root
     started = time.monotonic()
-    with _spinner(console, f"packaging and submitting {job.recipe.name}..."):
-        handle = job.launch(detach=True)
+    with _packaging_progress(console, job.recipe.name) as progress:
+        handle = job.launch(detach=True, progress=progress)
     console.print(submission_panel(job, handle, store))
     if cfg.mode == "batch":
         return ExitCode.OK
