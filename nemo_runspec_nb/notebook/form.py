@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import os
 import shlex
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -344,7 +345,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
                 return
             self._step(2, steps)
             try:
-                self.handle = job.launch()
+                self.handle = job.launch(progress=self._packing_progress(steps))
             except RunspecError as exc:
                 self.message.value = _error_html(f"launch failed: {exc}")
                 return
@@ -357,11 +358,25 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
             self.progress.value = ""
             self.launch_button.disabled = self.job is None
 
-    def _step(self, number: int, steps: tuple[str, ...]) -> None:
+    def _packing_progress(self, steps: tuple[str, ...]) -> Any:
+        """A callback for the profile's packager: files packed so far, shown in the step line."""
+        shown = {"at": -1.0}
+
+        def report(done: int, total: int) -> None:
+            now = time.monotonic()
+            if done < total and now - shown["at"] < 0.1:  # at most ten updates a second
+                return
+            shown["at"] = now
+            self._step(2, steps, detail=f"packing files {done}/{total}" if total else "")
+
+        return report
+
+    def _step(self, number: int, steps: tuple[str, ...], detail: str = "") -> None:
         percent = int(100 * (number - 1) / len(steps))
         self.progress.value = (
             f"<div style='display:flex;gap:1em;align-items:center'><progress value='{percent}' max='100'>"
-            f"</progress><i>{html.escape(steps[number - 1])}... ({number}/{len(steps)})</i></div>"
+            f"</progress><i>{html.escape(steps[number - 1])}... ({number}/{len(steps)})</i>"
+            f"{f'<span class=nrs-form-packing>{html.escape(detail)}</span>' if detail else ''}</div>"
         )
 
     def __repr__(self) -> str:

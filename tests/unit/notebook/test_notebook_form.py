@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -189,3 +190,28 @@ def test_launch_shows_a_monitor_that_reaches_succeeded(prep: Recipe) -> None:
     assert state.status.value == "SUCCEEDED", form.handle.logs()
     assert form.monitor.status == "SUCCEEDED"
     assert prep.session.registry().get("tiny-data").metadata["rows"] == 30
+
+
+@pytest.mark.nemorun
+def test_launch_shows_how_many_files_the_packager_packed(project: Path) -> None:
+    import subprocess
+
+    env = project / "env.toml"
+    env.write_text(env.read_text() + '\n[local-code]\nexecutor = "local"\npackager = "code"\n')
+    (project / ".gitignore").write_text(".nemotron/\n")
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+    for cmd in (["init", "-q"], ["add", "."], ["commit", "-qm", "recipes"]):
+        subprocess.run([*git, *cmd], cwd=project, check=True)
+    prep = Recipe(project / "prep" / "prep.py", session=Session(env))
+    form = RecipeForm(prep, config="tiny")
+    form.profile.value = "local-code"
+    shown: list[str] = []
+    form.progress.observe(lambda change: shown.append(change["new"]), "value")
+    form.launch_button.click()
+    assert form.handle is not None
+    packed = [re.search(r"packing files (\d+)/(\d+)", v) for v in shown]
+    counts = [(int(m.group(1)), int(m.group(2))) for m in packed if m]
+    tracked = subprocess.run(["git", "ls-files"], cwd=project, capture_output=True, text=True).stdout.split()
+    done, total = counts[-1]
+    assert done == total > len(tracked)  # every tracked file, plus the launcher and the job's config
+    assert form.monitor.wait(timeout=120).status.value == "SUCCEEDED", form.handle.logs()
