@@ -12,7 +12,7 @@
 #   NRS_SSH_KEY    private key made for the tests (default: /root/.ssh/nrs_local_ssh)
 set -euo pipefail
 
-START_TS=$(date +%s.%N)
+START_MS=$(( $(date +%s%N) / 1000000 ))
 PORT=${NRS_SSH_PORT:-2222}
 KEY=${NRS_SSH_KEY:-/root/.ssh/nrs_local_ssh}
 STATE=/etc/nrs-local-ssh
@@ -82,4 +82,5 @@ until ssh "${SSH_OPTS[@]}" root@127.0.0.1 true >/dev/null 2>&1; do
     fi
     sleep 0.2
 done
-log "ready: ssh -p $PORT -i $KEY root@127.0.0.1 ($(printf '%.1f' "$(echo "$(date +%s.%N) - $START_TS" | bc 2>/dev/null || echo 0)") s)"
+ms=$(( $(date +%s%N) / 1000000 - START_MS ))
+log "ready: ssh -p $PORT -i $KEY root@127.0.0.1 ($((ms / 1000)).$(( (ms % 1000) / 100 )) s)"
