@@ -271,6 +271,7 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
     public, secret = _split_env(request)
     # An SSH job's secrets go straight to the cluster (see _ship); nothing is written here.
     secrets_path = write_secret_file(job_dir, secret) if secret and target is None else None
+    secret_text = secret_file_text(secret) if secret and target is not None else ""  # checks names
     run_sh = job_dir / rec.RUN_SCRIPT
     remote_dir = target.job_dir(job_dir) if target is not None else None
     try:
@@ -320,7 +321,7 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
         if kind == "local":
             return _submit_local(job_dir, home)
         if target is not None and remote_dir is not None:
-            _ship(target, job_dir, remote_dir, secret)
+            _ship(target, job_dir, remote_dir, secret_text)
         return _submit_slurm(
             request,
             public,
@@ -390,14 +391,12 @@ _NOT_SHIPPED = (
 )
 
 
-def _ship(target: SSHTarget, job_dir: Path, remote_dir: PurePosixPath, secret: Mapping[str, str]) -> None:
+def _ship(target: SSHTarget, job_dir: Path, remote_dir: PurePosixPath, secret_text: str) -> None:
     """Copy the job dir (run.sh, configs, unpacked code) to the cluster; secrets go owner-only."""
     try:
         target.upload(job_dir, remote_dir, exclude=_NOT_SHIPPED)
-        if secret:
-            target.write_private(
-                remote_dir / SECRET_FILE_NAME, secret_file_text(secret), what="write the secrets file"
-            )
+        if secret_text:
+            target.write_private(remote_dir / SECRET_FILE_NAME, secret_text, what="write the secrets file")
     except LaunchError as exc:
         rec.update_record(job_dir, status=JobStatus.FAILED.value, error=str(exc), finished=rec.now())
         raise
