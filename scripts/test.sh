@@ -9,6 +9,9 @@ bash scripts/setup.sh
 if [ -x scripts/local-slurm/start.sh ] && [ "${NRS_SKIP_SLURM:-0}" != 1 ]; then
   bash scripts/local-slurm/start.sh
 fi
+if [ -x scripts/local-ssh/start.sh ] && [ "${NRS_SKIP_SSH:-0}" != 1 ]; then
+  bash scripts/local-ssh/start.sh
+fi
 
 echo "== ruff"; .venv/bin/ruff check nemo_runspec_nb tests benchmarks scripts
 echo "== import-linter"; .venv/bin/lint-imports

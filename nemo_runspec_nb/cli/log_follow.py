@@ -34,8 +34,22 @@ class LogFollower:
         own = [f for f in files if not f.name.startswith("sbatch_")]
         return own if own or not final else files
 
+    def _remote(self) -> bool:
+        # SSH jobs: the files live on the cluster; the handle reads them from offsets in one call.
+        return getattr(self.handle, "remote", None) is not None
+
+    def _remote_read(self, final: bool) -> list[tuple[Path, bytes]]:
+        offsets = {str(path): offset for path, offset in self._offsets.items()}
+        got = [(Path(key), data) for key, data in self.handle.read_logs(offsets)]
+        own = [(path, data) for path, data in got if not path.name.startswith("sbatch_")]
+        return own if own or not final else got
+
     def skip_existing(self) -> None:
         """Start from the current end of each file (after printing a tail)."""
+        if self._remote():
+            for path, data in self._remote_read(final=True):
+                self._offsets[path] = self._offsets.get(path, 0) + len(data)
+            return
         for path in self._files(final=True):
             try:
                 self._offsets[path] = path.stat().st_size
@@ -45,20 +59,25 @@ class LogFollower:
     def read(self, *, final: bool = False) -> str:
         """New text since the last call (``final``: the job ended, so fall back to the sbatch output)."""
         chunks = []
-        for path in self._files(final):
+        for path, data in self._remote_read(final) if self._remote() else self._local_read(final):
             offset = self._offsets.get(path, 0)
-            try:
-                with open(path, "rb") as handle:
-                    handle.seek(offset)
-                    data = handle.read()
-            except OSError:
-                continue
             if not data:
                 continue
             self._offsets[path] = offset + len(data)
             decoder = self._decoders.setdefault(path, codecs.getincrementaldecoder("utf-8")(errors="replace"))
             chunks.append(decoder.decode(data, final=final))
         return "".join(chunks)
+
+    def _local_read(self, final: bool) -> list[tuple[Path, bytes]]:
+        out = []
+        for path in self._files(final):
+            try:
+                with open(path, "rb") as handle:
+                    handle.seek(self._offsets.get(path, 0))
+                    out.append((path, handle.read()))
+            except OSError:
+                continue
+        return out
 
 
 def follow(

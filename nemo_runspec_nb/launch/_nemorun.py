@@ -28,7 +28,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import ModuleType
 from typing import Any
 
@@ -217,7 +217,7 @@ class NemoRun:
             obj.auth_handler = _refuse_prompt
         return obj
 
-    def script(self, path: Path, env: dict[str, str] | None = None) -> Any:
+    def script(self, path: PurePath, env: dict[str, str] | None = None) -> Any:
         """``run.Script`` that runs ``bash <path>``."""
         run = self.module()
         return run.Script(path=str(path), entrypoint="bash", env=dict(env or {}))
@@ -235,7 +235,9 @@ class NemoRun:
         )
 
     # -- operations ---------------------------------------------------------------------------
-    def run_local(self, *, title: str, executor: Any, script_path: Path, task: str = "job") -> LocalOutcome:
+    def run_local(
+        self, *, title: str, executor: Any, script_path: PurePath, task: str = "job"
+    ) -> LocalOutcome:
         """Run ``bash script_path`` through an Experiment with ``executor``; blocks until it ends.
 
         Only the detached runner process (:mod:`._runner`) calls this.
@@ -251,7 +253,7 @@ class NemoRun:
             return LocalOutcome(exp._id, Path(exp._exp_dir), state)
 
     def submit_slurm(
-        self, *, title: str, executor: Any, script_path: Path, task: str = "job"
+        self, *, title: str, executor: Any, script_path: PurePath, task: str = "job"
     ) -> SlurmSubmission:
         """Submit ``bash script_path`` with a SlurmExecutor and detach; returns at once."""
         with self.guarded("submit the Slurm job", collect=True):
@@ -260,6 +262,7 @@ class NemoRun:
                 exp.add(self.script(script_path), name=task)
                 exp.run(detach=True)
             _forget_main(exp)
+            _close_tunnels(exp)
             job = exp.jobs[0]
             handle = str(job.handle or "")
         job_id = handle.rstrip("/").rsplit("/", 1)[-1]
@@ -273,7 +276,7 @@ class NemoRun:
         sbatch = sbatch_path.read_text() if sbatch_path.exists() else ""
         return SlurmSubmission(job_id, exp._id, exp_dir, sbatch)
 
-    def render_sbatch(self, *, title: str, executor: Any, script_path: Path, task: str = "job") -> str:
+    def render_sbatch(self, *, title: str, executor: Any, script_path: PurePath, task: str = "job") -> str:
         """The sbatch script nemo-run would submit, without submitting (a dry run)."""
         import shutil
         import tempfile
@@ -413,6 +416,13 @@ def _collect_leaked_pipes() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         gc.collect()
+
+
+def _close_tunnels(exp: Any) -> None:
+    # An SSHTunnel keeps its paramiko session open after a detached submit: close it now.
+    for tunnel in list(getattr(exp, "tunnels", {}).values()):
+        with contextlib.suppress(Exception):
+            tunnel.cleanup()
 
 
 def _forget_main(exp: Any) -> None:

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from nemo_runspec_nb.errors import LaunchError, did_you_mean
 
+from .remote import ssh_target
+
 if TYPE_CHECKING:
     from nemo_runspec_nb.spec import Runspec
 
@@ -386,7 +388,8 @@ def _tunnel(profile: Mapping[str, Any], nemorun: NemoRun) -> Any:
 def check_reachable(profile: Mapping[str, Any] | None, *, timeout: float = 5.0) -> None:
     """Raise LaunchError when the service the profile's executor needs does not answer.
 
-    local: nothing to check. slurm: ``sbatch`` on PATH (local tunnel). docker: ``docker info``.
+    local: nothing to check. slurm: ``sbatch`` on PATH (local tunnel), or a key login to ``host``
+    and ``sbatch`` on its PATH (SSH tunnel). docker: ``docker info``.
     dgxcloud: an HTTP answer from ``base_url``. lepton: the ``lepton`` CLI is logged in.
     """
     profile = profile or {}
@@ -394,7 +397,11 @@ def check_reachable(profile: Mapping[str, Any] | None, *, timeout: float = 5.0) 
     if kind == "local":
         return
     if kind == "slurm":
-        if not profile.get("host") and shutil.which("sbatch") is None:
+        target = ssh_target(profile)
+        if target is not None:
+            target.check()  # a key login and sbatch on the login node's PATH
+            return
+        if shutil.which("sbatch") is None:
             raise LaunchError(
                 "the slurm executor with a local tunnel needs Slurm here ('sbatch' is not on PATH)",
                 hint="Start the local cluster (scripts/local-slurm/start.sh) or set 'host' for an SSH tunnel",

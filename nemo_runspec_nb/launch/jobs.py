@@ -21,14 +21,16 @@ an owner-only file that ``run.sh`` sources and deletes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from nemo_runspec_nb.errors import LaunchError
@@ -38,8 +40,16 @@ from ._code import JobCode, is_our_packager, predict_code, prepare_code
 from ._nemorun import NemoRun
 from .commands import build_command, render_run_script
 from .executors import build_executor, check_reachable, executor_kind, resolve_resources, setup_lines
+from .remote import SSHTarget, ssh_target
 from .request import LaunchRequest
-from .secrets import SECRET_FILE_NAME, is_secret_name, secret_preamble, split_secret_env, write_secret_file
+from .secrets import (
+    SECRET_FILE_NAME,
+    is_secret_name,
+    secret_file_text,
+    secret_preamble,
+    split_secret_env,
+    write_secret_file,
+)
 from .slurm_status import JobStatus, SlurmQuery
 
 if TYPE_CHECKING:
@@ -83,7 +93,46 @@ def _split_env(request: LaunchRequest) -> tuple[dict[str, str], dict[str, str]]:
     return split_secret_env(env, extra_secret_names=request.extra_secret_names)
 
 
-def _run_sh(request: LaunchRequest, *, secrets_path: Path | None, code: JobCode) -> str:
+def _remote_code(code: JobCode, job_dir: Path, remote_dir: PurePosixPath) -> JobCode:
+    """``code`` with every path under the local ``job_dir`` moved to ``remote_dir``."""
+
+    def move(path: Path, what: str) -> Path:
+        try:
+            rel = Path(path).absolute().relative_to(job_dir)
+        except ValueError:
+            raise LaunchError(
+                f"the job's {what} is outside the job directory, so it is not shipped to the cluster",
+                path=path,
+                hint='Use a packager that copies the code (packager = "code", "git" or "pattern")',
+            ) from None
+        return Path(str(remote_dir / rel.as_posix()))
+
+    return JobCode(
+        script=move(code.script, "script"),
+        config=move(code.config, "config"),
+        workdir=move(code.workdir, "working directory"),
+        pythonpath=move(code.pythonpath, "code root") if code.pythonpath is not None else None,
+        kind=code.kind,
+    )
+
+
+def _ssh_request(request: LaunchRequest) -> LaunchRequest:
+    """An SSH job must ship its code: without one of our copying packagers, use ``code``."""
+    packager = request.packager
+    if is_our_packager(packager) and packager.kind != "none":
+        return request
+    from .packaging import make_packager
+
+    return dataclasses.replace(request, packager=make_packager({"packager": "code"}))
+
+
+def _run_sh(
+    request: LaunchRequest,
+    *,
+    secrets_path: Path | None,
+    code: JobCode,
+    remote_dir: PurePosixPath | None = None,
+) -> str:
     public, _ = _split_env(request)
     profile_env = {str(k): str(v) for k, v in (request.profile.get("env_vars") or {}).items()}
     public = {k: v for k, v in {**profile_env, **public}.items() if not is_secret_name(k)}
@@ -108,15 +157,26 @@ def _run_sh(request: LaunchRequest, *, secrets_path: Path | None, code: JobCode)
         env_exports=public if kind == "local" else None,
         # Slurm reads the secrets once, in the batch script (see _slurm_executor).
         secret_preamble=secret_preamble(secrets_path) if secrets_path is not None and kind == "local" else "",
-        state_dir=request.job_dir if kind == "local" else None,
+        # local jobs and SSH jobs record their exit code next to run.sh (on the remote for SSH)
+        state_dir=request.job_dir if kind == "local" else Path(str(remote_dir)) if remote_dir else None,
     )
 
 
 def render_command(request: LaunchRequest) -> str:
-    """The job's ``run.sh`` exactly as :func:`submit` would write it (secret values never appear)."""
+    """The job's ``run.sh`` exactly as :func:`submit` would write it (secret values never appear).
+
+    For an SSH tunnel the paths are the ones the job sees on the cluster
+    (``remote_job_dir/<job dir name>/...``).
+    """
     _, secret = _split_env(request)
-    secrets_path = request.job_dir / SECRET_FILE_NAME if secret else None
-    return _run_sh(request, secrets_path=secrets_path, code=predict_code(request))
+    target = ssh_target(request.profile)
+    if target is None:
+        secrets_path = request.job_dir / SECRET_FILE_NAME if secret else None
+        return _run_sh(request, secrets_path=secrets_path, code=predict_code(request))
+    request = _ssh_request(request)
+    remote_dir = target.job_dir(request.job_dir)
+    code = _remote_code(predict_code(request), request.job_dir, remote_dir)
+    return _run_sh(request, secrets_path=None, code=code, remote_dir=remote_dir)
 
 
 def render_script(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> str:
@@ -126,17 +186,27 @@ def render_script(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> 
         return render_command(request)
     nr = nemorun or NemoRun(request.resolved_nemorun_home)
     public, secret = _split_env(request)
-    executor = _slurm_executor(request, public, bool(secret), nr)
+    job_dir: Path | PurePosixPath = request.job_dir
+    target = ssh_target(request.profile)
+    if target is not None:
+        request = _ssh_request(request)
+        job_dir = target.job_dir(request.job_dir)
+    executor = _slurm_executor(request, public, bool(secret), nr, job_dir=job_dir)
     return nr.render_sbatch(
         title=_title(request),
         executor=executor,
-        script_path=request.job_dir / rec.RUN_SCRIPT,
+        script_path=job_dir / rec.RUN_SCRIPT,
         task=_task(request),
     )
 
 
 def _slurm_executor(
-    request: LaunchRequest, public: dict[str, str], has_secrets: bool, nemorun: NemoRun
+    request: LaunchRequest,
+    public: dict[str, str],
+    has_secrets: bool,
+    nemorun: NemoRun,
+    *,
+    job_dir: Path | PurePosixPath,
 ) -> Any:
     executor = build_executor(
         request.profile,
@@ -150,7 +220,7 @@ def _slurm_executor(
     if has_secrets:
         # The batch script reads the secrets file once, before srun, with tracing off (nemo-run's
         # sbatch runs under `set -evx`); srun passes the environment to every task on every node.
-        preamble = secret_preamble(request.job_dir / SECRET_FILE_NAME)
+        preamble = secret_preamble(job_dir / SECRET_FILE_NAME)
         lines = [executor.setup_lines or "", "{ set +vx; } 2>/dev/null", preamble.rstrip(), "set -vx"]
         executor.setup_lines = "\n".join(line for line in lines if line)
     return executor
@@ -190,19 +260,28 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
             key="executor",
             hint="Use local or slurm; build_executor() gives the executor for your own nemo-run Experiment",
         )
-    check_reachable(request.profile)
+    target = ssh_target(request.profile) if kind == "slurm" else None
+    if target is None:
+        check_reachable(request.profile)
+    else:
+        target.check()
+        request = _ssh_request(request)
     job_dir = request.job_dir
     job_dir.mkdir(parents=True, exist_ok=True)
     public, secret = _split_env(request)
-    secrets_path = write_secret_file(job_dir, secret) if secret else None
+    # An SSH job's secrets go straight to the cluster (see _ship); nothing is written here.
+    secrets_path = write_secret_file(job_dir, secret) if secret and target is None else None
+    secret_text = secret_file_text(secret) if secret and target is not None else ""  # checks names
     run_sh = job_dir / rec.RUN_SCRIPT
+    remote_dir = target.job_dir(job_dir) if target is not None else None
     try:
         code = prepare_code(request)
+        run_code = _remote_code(code, job_dir, remote_dir) if remote_dir is not None else code
     except LaunchError:
         if secrets_path is not None:
             secrets_path.unlink(missing_ok=True)
         raise
-    run_sh.write_text(_run_sh(request, secrets_path=secrets_path, code=code))
+    run_sh.write_text(_run_sh(request, secrets_path=secrets_path, code=run_code, remote_dir=remote_dir))
     run_sh.chmod(0o755)
     res = resolve_resources(request.profile, request.runspec)
     home = request.resolved_nemorun_home
@@ -211,7 +290,11 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
         "name": request.name,
         "recipe": str(request.script_path),
         "job_dir": str(job_dir),
-        "code": {"kind": code.kind, "script": str(code.script), "root": str(code.pythonpath or "")},
+        "code": {
+            "kind": run_code.kind,
+            "script": str(run_code.script),
+            "root": str(run_code.pythonpath or ""),
+        },
         "executor": kind,
         "mode": request.mode,
         "status": JobStatus.PENDING.value,
@@ -230,11 +313,23 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
         "env_names": sorted([*public, *secret]),
         "error": None,
     }
+    if target is not None and remote_dir is not None:
+        record["ssh"] = target.to_record()
+        record["remote_dir"] = str(remote_dir)
     rec.write_record(job_dir, record)
     try:
         if kind == "local":
             return _submit_local(job_dir, home)
-        return _submit_slurm(request, public, bool(secret), nemorun or NemoRun(home))
+        if target is not None and remote_dir is not None:
+            _ship(target, job_dir, remote_dir, secret_text)
+        return _submit_slurm(
+            request,
+            public,
+            bool(secret),
+            nemorun or NemoRun(home),
+            job_dir=remote_dir or job_dir,
+            target=target,
+        )
     except LaunchError:
         if secrets_path is not None:  # no job will read it
             secrets_path.unlink(missing_ok=True)
@@ -286,12 +381,39 @@ def _submit_local(job_dir: Path, home: Path) -> JobHandle:
     return JobHandle(job_dir, record)
 
 
-def _submit_slurm(
-    request: LaunchRequest, public: dict[str, str], has_secrets: bool, nemorun: NemoRun
-) -> JobHandle:
-    job_dir = request.job_dir
+_NOT_SHIPPED = (
+    f"/{rec.RECORD_NAME}",
+    "/.job.*",
+    f"/{SECRET_FILE_NAME}",
+    f"/{rec.SBATCH_SCRIPT}",
+    f"/{rec.CANCEL_MARKER}",
+    "/package/*.tar.gz",  # unpacked into code/ already
+)
+
+
+def _ship(target: SSHTarget, job_dir: Path, remote_dir: PurePosixPath, secret_text: str) -> None:
+    """Copy the job dir (run.sh, configs, unpacked code) to the cluster; secrets go owner-only."""
     try:
-        executor = _slurm_executor(request, public, has_secrets, nemorun)
+        target.upload(job_dir, remote_dir, exclude=_NOT_SHIPPED)
+        if secret_text:
+            target.write_private(remote_dir / SECRET_FILE_NAME, secret_text, what="write the secrets file")
+    except LaunchError as exc:
+        rec.update_record(job_dir, status=JobStatus.FAILED.value, error=str(exc), finished=rec.now())
+        raise
+
+
+def _submit_slurm(
+    request: LaunchRequest,
+    public: dict[str, str],
+    has_secrets: bool,
+    nemorun: NemoRun,
+    *,
+    job_dir: Path | PurePosixPath,
+    target: SSHTarget | None = None,
+) -> JobHandle:
+    local_dir = request.job_dir
+    try:
+        executor = _slurm_executor(request, public, has_secrets, nemorun, job_dir=job_dir)
         sub = nemorun.submit_slurm(
             title=_title(request),
             executor=executor,
@@ -299,16 +421,26 @@ def _submit_slurm(
             task=_task(request),
         )
     except LaunchError as exc:
-        rec.update_record(job_dir, status=JobStatus.FAILED.value, error=str(exc), finished=rec.now())
+        if target is not None and has_secrets:  # no job will read it
+            with contextlib.suppress(LaunchError):
+                target.run(
+                    f"rm -f {shlex.quote(str(job_dir / SECRET_FILE_NAME))}", what="remove the secrets file"
+                )
+        rec.update_record(local_dir, status=JobStatus.FAILED.value, error=str(exc), finished=rec.now())
         raise
-    (job_dir / rec.SBATCH_SCRIPT).write_text(sub.sbatch_script)
-    record = rec.update_record(
-        job_dir,
-        job_id=sub.job_id,
-        experiment_id=sub.experiment_id,
-        experiment_dir=str(sub.experiment_dir),
-    )
-    return JobHandle(job_dir, record)
+    (local_dir / rec.SBATCH_SCRIPT).write_text(sub.sbatch_script)
+    changes: dict[str, Any] = {
+        "job_id": sub.job_id,
+        "experiment_id": sub.experiment_id,
+        "experiment_dir": str(sub.experiment_dir),
+    }
+    if target is not None:
+        # nemo-run rsyncs its experiment dir to remote_job_dir/<title>/<experiment id>
+        changes["remote_experiment_dir"] = str(
+            PurePosixPath(target.remote_job_dir) / sub.experiment_dir.parent.name / sub.experiment_dir.name
+        )
+    record = rec.update_record(local_dir, **changes)
+    return JobHandle(local_dir, record)
 
 
 def launch(
@@ -366,10 +498,23 @@ class JobHandle:
         return int(pid) if pid else rec.read_int(self.job_dir / rec.RUNNER_PID_FILE)
 
     @property
+    def remote(self) -> SSHTarget | None:
+        """The SSH login node of a Slurm job submitted through an SSH tunnel, else None."""
+        data = self._record.get("ssh")
+        return SSHTarget.from_record(data) if isinstance(data, Mapping) else None
+
+    @property
+    def host_key(self) -> str:
+        """Which Slurm this job's state comes from: ``""`` (this machine) or ``user@host:port``."""
+        target = self.remote
+        return target.key if target is not None else ""
+
+    @property
     def query(self) -> SlurmQuery:
-        """The Slurm query object this handle uses (counts CLI calls)."""
+        """The Slurm query object this handle uses (counts CLI calls; over SSH for SSH jobs)."""
         if self._query is None:
-            self._query = SlurmQuery()
+            target = self.remote
+            self._query = SlurmQuery(runner=target.runner) if target is not None else SlurmQuery()
         return self._query
 
     def to_dict(self) -> dict[str, Any]:
@@ -480,17 +625,28 @@ class JobHandle:
             time.sleep(0.05)
 
     # -- logs
+    def _slurm_log_patterns(self) -> list[list[str]]:
+        job_id = str(self._record.get("job_id") or "")
+        if not job_id.isdigit():
+            return []
+        return [[f"*/log-*_{job_id}_*.out"], [f"*/sbatch_*_{job_id}.out"]]
+
     def log_files(self) -> list[Path]:
-        """The files :meth:`logs` reads (they may not exist yet)."""
+        """The files :meth:`logs` reads (they may not exist yet); for SSH jobs: on the cluster."""
         self._reload()
         record = self._record
         if record.get("executor") == "slurm":
+            if self.remote is not None:
+                exp = record.get("remote_experiment_dir")
+                return [Path(str(exp), name) for name, _ in self.read_logs({})] if exp else []
             exp = record.get("experiment_dir")
             if not exp:
                 return []
-            job_id = record.get("job_id")
-            found = sorted(Path(exp).glob(f"*/log-*_{job_id}_*.out"))
-            return found or sorted(Path(exp).glob(f"*/sbatch_*_{job_id}.out"))
+            for group in self._slurm_log_patterns():
+                found = sorted(p for pattern in group for p in Path(exp).glob(pattern))
+                if found:
+                    return found
+            return []
         home = Path(record.get("nemorun_home", ""))
         title = record.get("experiment_title", "")
         base = home / "experiments" / title
@@ -499,14 +655,29 @@ class JobHandle:
             out += sorted(base.glob(f"*/*/nemo_run/*/*/*/{name}"))
         return out
 
+    def read_logs(self, offsets: Mapping[str, int]) -> list[tuple[str, bytes]]:
+        """New bytes of each log file, read from its offset in ``offsets`` (key: the path).
+
+        For an SSH job all files come in one SSH call; their keys are relative to the remote
+        experiment dir.
+        """
+        target = self.remote
+        if target is not None:
+            exp = self._record.get("remote_experiment_dir")
+            if not exp:
+                return []
+            return target.read_chunks(str(exp), self._slurm_log_patterns(), offsets)
+        return read_files_from(self.log_files(), offsets)
+
     def logs(self, tail: int | None = None) -> str:
-        """The job's output so far (stdout, then stderr); ``tail`` keeps the last N lines."""
+        """The job's output so far (stdout, then stderr); ``tail`` keeps the last N lines.
+
+        For an SSH job the files are read on the cluster (one SSH call).
+        """
+        self._reload()
         chunks = []
-        for path in self.log_files():
-            try:
-                text = path.read_text(errors="replace")
-            except OSError:
-                continue
+        for _, data in self.read_logs({}):
+            text = data.decode(errors="replace")
             if text:
                 chunks.append(text if text.endswith("\n") else text + "\n")
         text = "".join(chunks)
@@ -579,6 +750,21 @@ class JobHandle:
 
 
 # -- many jobs ------------------------------------------------------------------------------------
+def read_files_from(paths: Iterable[Path], offsets: Mapping[str, int]) -> list[tuple[str, bytes]]:
+    """``(path, bytes from its offset)`` for each readable local file (key: ``str(path)``)."""
+    out: list[tuple[str, bytes]] = []
+    for path in paths:
+        key = str(path)
+        try:
+            with open(path, "rb") as handle:
+                handle.seek(offsets.get(key, 0))
+                data = handle.read()
+        except OSError:
+            continue
+        out.append((key, data))
+    return out
+
+
 class LogFollower:
     """New log text of a job since the last call, file by file.
 
@@ -588,48 +774,47 @@ class LogFollower:
 
     def __init__(self, handle: JobHandle) -> None:
         self.handle = handle
-        self._offsets: dict[Path, int] = {}
+        self._offsets: dict[str, int] = {}
 
     def new_text(self) -> str:
-        """What was appended to any of the job's log files since the last call."""
+        """What was appended to any of the job's log files since the last call (whole lines)."""
         chunks = []
-        for path in self.handle.log_files():
-            start = self._offsets.get(path, 0)
-            try:
-                with open(path, "rb") as handle:
-                    handle.seek(start)
-                    data = handle.read()
-            except OSError:
-                continue
+        for key, data in self.handle.read_logs(self._offsets):
             # Emit whole lines only; a partial last line waits for its newline.
             cut = data.rfind(b"\n") + 1
             if cut:
-                self._offsets[path] = start + cut
+                self._offsets[key] = self._offsets.get(key, 0) + cut
                 chunks.append(data[:cut].decode(errors="replace"))
         return "".join(chunks)
 
     def rest(self) -> str:
         """Everything not yet returned, including a last line without its newline."""
         text = self.new_text()
-        for path in self.handle.log_files():
-            start = self._offsets.get(path, 0)
-            try:
-                with open(path, "rb") as handle:
-                    handle.seek(start)
-                    data = handle.read()
-            except OSError:
-                continue
+        for key, data in self.handle.read_logs(self._offsets):
             if data:
-                self._offsets[path] = start + len(data)
+                self._offsets[key] = self._offsets.get(key, 0) + len(data)
                 text += data.decode(errors="replace") + "\n"
         return text
 
 
-def refresh_statuses(handles: Iterable[JobHandle], *, query: SlurmQuery | None = None) -> list[JobState]:
-    """States of many jobs, in order: one ``squeue`` (+ one ``sacct``) for all their Slurm jobs.
+def refresh_statuses(
+    handles: Iterable[JobHandle],
+    *,
+    query: SlurmQuery | None = None,
+    queries: Mapping[str, SlurmQuery] | None = None,
+    strict: bool = True,
+) -> list[JobState]:
+    """States of many jobs, in order: one ``squeue`` (+ one ``sacct``) per Slurm host.
 
-    Finished jobs are answered from their records without any call. ``query.calls`` counts the
-    Slurm CLI calls made.
+    Jobs on this machine's Slurm share one query (``query``, else the first handle's); jobs
+    submitted over SSH are grouped by login node (``user@host:port``) and each group costs
+    one ``squeue`` (+ one ``sacct``) over SSH, with ``queries[key]`` when given. Finished jobs
+    are answered from their records without any call. ``query.calls`` counts the calls made.
+
+    Raises:
+        LaunchError: an SSH login node does not answer (with ``strict=False`` its unfinished
+            jobs read as UNKNOWN with the error as detail instead).
+
     """
     handles = list(handles)
     states: list[JobState | None] = [None] * len(handles)
@@ -646,10 +831,21 @@ def refresh_statuses(handles: Iterable[JobHandle], *, query: SlurmQuery | None =
             states[i] = JobState(JobStatus.UNKNOWN, None, None, "not submitted")
         else:
             slurm.append(i)
-    if slurm:
-        q = query or handles[slurm[0]].query
-        found = q.states(handles[i].job_id or "" for i in slurm)
-        for i in slurm:
+    groups: dict[str, list[int]] = {}
+    for i in slurm:
+        groups.setdefault(handles[i].host_key, []).append(i)
+    for host, members in groups.items():
+        q = (queries or {}).get(host) or (query if not host and query is not None else None)
+        q = q or handles[members[0]].query
+        try:
+            found = q.states(handles[i].job_id or "" for i in members)
+        except LaunchError as exc:
+            if strict:
+                raise
+            for i in members:
+                states[i] = JobState(JobStatus.UNKNOWN, None, handles[i].job_id, str(exc))
+            continue
+        for i in members:
             handle = handles[i]
             s = found.get(handle.job_id or "")
             if s is None:
@@ -680,7 +876,7 @@ def jobs(
             handles.append(JobHandle(path.parent))
         except LaunchError:
             continue
-    states = refresh_statuses(handles, query=query) if refresh else [None] * len(handles)
+    states = refresh_statuses(handles, query=query, strict=False) if refresh else [None] * len(handles)
     rows = []
     for handle, state in zip(handles, states, strict=True):
         r = handle._record

@@ -29,7 +29,7 @@ import os
 import re
 import shlex
 from collections.abc import Iterable, Mapping
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from nemo_runspec_nb.config.redact import is_secret_key
 from nemo_runspec_nb.errors import LaunchError
@@ -37,6 +37,7 @@ from nemo_runspec_nb.errors import LaunchError
 __all__ = [
     "SECRET_FILE_NAME",
     "is_secret_name",
+    "secret_file_text",
     "secret_preamble",
     "split_secret_env",
     "write_secret_file",
@@ -72,13 +73,12 @@ def split_secret_env(
     return public, secret
 
 
-def write_secret_file(job_dir: Path, secrets: Mapping[str, str]) -> Path:
-    """Write ``secrets`` as ``export NAME='value'`` lines to a new owner-only file in ``job_dir``.
+def secret_file_text(secrets: Mapping[str, str]) -> str:
+    """The secrets file's text: one ``export NAME='value'`` line per variable.
 
-    The file is created with mode 0600 in the same call that creates it, so no
-    other user can ever open it, and it must not exist yet (a leftover file
-    from an earlier launch is an error rather than something to overwrite).
-    Returns its path.
+    Raises:
+        LaunchError: a name that is not a shell variable name, or a value with a NUL byte.
+
     """
     lines = ["# Sourced and deleted by the job's first step; written by nemo_runspec_nb."]
     for name, value in secrets.items():
@@ -91,6 +91,18 @@ def write_secret_file(job_dir: Path, secrets: Mapping[str, str]) -> Path:
         if "\0" in value:
             raise LaunchError(f"secret {name!r} contains a NUL byte", key=name)
         lines.append(f"export {name}={shlex.quote(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_secret_file(job_dir: Path, secrets: Mapping[str, str]) -> Path:
+    """Write ``secrets`` as ``export NAME='value'`` lines to a new owner-only file in ``job_dir``.
+
+    The file is created with mode 0600 in the same call that creates it, so no
+    other user can ever open it, and it must not exist yet (a leftover file
+    from an earlier launch is an error rather than something to overwrite).
+    Returns its path.
+    """
+    text = secret_file_text(secrets)
     job_dir = Path(job_dir)
     job_dir.mkdir(parents=True, exist_ok=True)
     path = job_dir / SECRET_FILE_NAME
@@ -103,11 +115,11 @@ def write_secret_file(job_dir: Path, secrets: Mapping[str, str]) -> Path:
             hint="Launch into a fresh job directory, or delete the stale file",
         ) from None
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+        handle.write(text)
     return path
 
 
-def secret_preamble(path: str | Path) -> str:
+def secret_preamble(path: str | PurePath) -> str:
     """Shell lines that export the variables in ``path`` and then delete the file.
 
     The lines name the file only. When the file is missing (a second task on

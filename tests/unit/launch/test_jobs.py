@@ -181,7 +181,7 @@ def test_preview_of_a_packaged_job_names_the_package_paths(tmp_path):
 
 
 def test_log_follower_follows_each_file_from_its_own_offset(tmp_path):
-    from nemo_runspec_nb.launch.jobs import LogFollower
+    from nemo_runspec_nb.launch.jobs import LogFollower, read_files_from
 
     batch_out = tmp_path / "sbatch_1.out"
     task_log = tmp_path / "log-1.out"
@@ -192,6 +192,9 @@ def test_log_follower_follows_each_file_from_its_own_offset(tmp_path):
 
         def log_files(self):
             return list(self.files)
+
+        def read_logs(self, offsets):
+            return read_files_from(self.files, offsets)
 
     handle = FakeHandle()
     follower = LogFollower(handle)  # type: ignore[arg-type]
