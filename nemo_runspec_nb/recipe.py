@@ -18,12 +18,12 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
-from .spec import Runspec, catalog_records, config_names, discover, parse
+from .spec import CATALOG_COLUMNS, Runspec, catalog_records, config_names, discover, parse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,7 +44,6 @@ __all__ = [
     "overrides_from_text",
 ]
 
-CATALOG_COLUMNS = ["name", "path", "launch", "image", "nodes", "gpus_per_node", "config_dir", "configs"]
 MODES = ("local", "run", "batch")
 
 _DOTLIST_LINE = re.compile(r"^(~[^\s=]+|\+{0,2}[^\s:=#][^\s=]*=.*)$")
@@ -155,7 +154,7 @@ def catalog(root: str | Path = ".") -> pd.DataFrame:
     import pandas as pd
 
     found = discover(root)
-    frame = pd.DataFrame(catalog_records(found), columns=CATALOG_COLUMNS)
+    frame = pd.DataFrame(catalog_records(found), columns=list(CATALOG_COLUMNS))
     frame.attrs["errors"] = list(found.errors)
     return frame
 
@@ -172,9 +171,9 @@ def overrides_from_text(text: str, source: str = "cell") -> OverrideSet:
     from .config import OverrideSet
 
     lines = [line.strip() for line in text.splitlines()]
-    content = [line for line in lines if line and not line.startswith("#")]
-    if content and all(_DOTLIST_LINE.match(_strip_comment(line)) for line in content):
-        return OverrideSet(source, tuple(_strip_comment(line) for line in content))
+    content = [_strip_comment(line) for line in lines if line and not line.startswith("#")]
+    if content and all(_DOTLIST_LINE.match(line) for line in content):
+        return OverrideSet(source, tuple(content))
     return OverrideSet(source, text if content else ())
 
 
@@ -340,7 +339,6 @@ class Preview:
     provenance: pd.DataFrame
     job_dir: Path
     notes: tuple[str, ...] = ()
-    sections: tuple[str, ...] = field(default=("provenance", "job.yaml", "train.yaml", "script", "env"))
 
     def __str__(self) -> str:
         parts = [f"# job dir (to be created): {self.job_dir}"]

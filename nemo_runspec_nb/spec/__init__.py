@@ -7,11 +7,12 @@ recipes without the rest of the stack.
 from __future__ import annotations
 
 from ._pep723 import Block, find_blocks, script_block
-from .discovery import DiscoveryResult, catalog_records, config_names, discover
+from .discovery import CATALOG_COLUMNS, DiscoveryResult, catalog_records, config_names, discover
 from .models import DEFAULT_CMD, Runspec, RunspecConfig, RunspecResources, RunspecRun
 from .parser import SUPPORTED_SCHEMAS, parse, parse_bytes, parse_text
 
 __all__ = [
+    "CATALOG_COLUMNS",
     "DEFAULT_CMD",
     "SUPPORTED_SCHEMAS",
     "Block",

@@ -35,6 +35,8 @@ __all__ = [
 #: Directory names never entered (any name starting with "." is skipped too).
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "build", "dist", "htmlcov"})
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+#: The keys of each :func:`catalog_records` row, in order (the catalog's columns).
+CATALOG_COLUMNS = ("name", "path", "launch", "image", "nodes", "gpus_per_node", "config_dir", "configs")
 
 
 class DiscoveryResult(list[Runspec]):

@@ -181,3 +181,10 @@ def test_corrupt_or_unwritable_index_is_ignored(tmp_path: Path, make_script):
     blocker.write_text("x")
     assert [s.name for s in discover(root, cache=blocker / "sub")] == ["one"]
     assert [s.name for s in discover(root, cache=False)] == ["one"]
+
+
+def test_catalog_records_keys_are_the_catalog_columns(tree):
+    from nemo_runspec_nb.spec import CATALOG_COLUMNS
+
+    root, _ = tree
+    assert all(tuple(row) == CATALOG_COLUMNS for row in catalog_records(discover(root)))
