@@ -930,7 +930,11 @@ def jobs(
             handles.append(JobHandle(path.parent))
         except JobRecordError as exc:
             damaged.append(
-                {"status": JobStatus.DAMAGED.value, "job_dir": str(path.parent), "reason": str(exc)}
+                {
+                    "status": JobStatus.DAMAGED.value,
+                    "job_dir": str(path.parent),
+                    "reason": f"{exc.location}: {exc.reason}",
+                }
             )
         except LaunchError:
             continue
