@@ -471,7 +471,14 @@ def launch(
 
 # -- handles --------------------------------------------------------------------------------------
 class JobHandle:
-    """A launched job, live or finished, in this process or reconnected from its job dir."""
+    """A launched job, live or finished, in this process or reconnected from its job dir.
+
+    ``unknown_limit``: seconds :meth:`wait` (and ``runspec logs --follow``) keep waiting while
+    the job reads UNKNOWN (Slurm forgot it, or nothing tells what became of it) before they
+    return that UNKNOWN state instead of waiting forever.
+    """
+
+    unknown_limit: float = 300.0
 
     def __init__(
         self, job_dir: str | Path, record: dict[str, Any] | None = None, *, query: SlurmQuery | None = None
@@ -479,6 +486,7 @@ class JobHandle:
         self.job_dir = Path(job_dir).absolute()
         self._record = record if record is not None else rec.read_record(self.job_dir)
         self._query = query
+        self._unknown_since: float | None = None
 
     @classmethod
     def from_job_dir(cls, path: str | Path) -> JobHandle:
@@ -558,7 +566,24 @@ class JobHandle:
     # -- status
     def status(self) -> JobState:
         """The job's current state (one ``squeue``/``sacct`` for Slurm; only files for local jobs)."""
-        return refresh_statuses([self], query=self._query)[0]
+        state = refresh_statuses([self], query=self._query)[0]
+        if state.status is not JobStatus.UNKNOWN:
+            self._unknown_since = None
+        elif self._unknown_since is None:
+            self._unknown_since = time.monotonic()
+        return state
+
+    def unknown_for(self) -> float:
+        """Seconds the job has read UNKNOWN in a row, through this handle's :meth:`status` (0 if not)."""
+        return 0.0 if self._unknown_since is None else time.monotonic() - self._unknown_since
+
+    def given_up(self, state: JobState) -> JobState | None:
+        """``state`` with the reason, once it has been UNKNOWN for ``unknown_limit`` s; else None."""
+        if state.status is not JobStatus.UNKNOWN or self.unknown_for() < self.unknown_limit:
+            return None
+        why = f": {state.detail}" if state.detail else ""
+        detail = f"state unknown for {self.unknown_for():.0f} s{why}; stopped waiting (the job may still run)"
+        return dataclasses.replace(state, detail=detail)
 
     def _local_state(self) -> JobState:
         self._reload()
@@ -591,7 +616,10 @@ class JobHandle:
             return self._settle(JobState(JobStatus.CANCELLED, None, self.job_id))
         pid, _ = self._runner()
         if pid is None:
-            if rec.process_alive(record.get("launcher")) is not False:
+            launcher = rec.process_alive(record.get("launcher"))
+            if launcher is None:
+                return JobState(JobStatus.UNKNOWN, None, self.job_id, "no runner was recorded for this job")
+            if launcher:
                 return JobState(JobStatus(record["status"]), None, self.job_id, "starting")
             reason = "the launching process ended before the job's runner started"
         else:
@@ -657,6 +685,9 @@ class JobHandle:
                     if text:
                         on_output(text)
                 return state
+            lost = self.given_up(state)
+            if lost is not None:
+                return lost
             if deadline is not None and time.monotonic() >= deadline:
                 return state
             time.sleep(poll if deadline is None else max(0.0, min(poll, deadline - time.monotonic())))

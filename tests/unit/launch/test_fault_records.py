@@ -557,3 +557,59 @@ def test_well_formed_records_round_trip(tmp_path_factory, record: dict[str, Any]
     rec.write_record(job_dir, record)
     assert rec.read_record(job_dir) == record
     assert JobHandle(job_dir).to_dict() == record
+
+
+# -- jobs nobody can tell the state of --------------------------------------------------------------
+class _Forgetful:
+    """A Slurm that answers, but knows nothing of the job (e.g. a cluster reset since submit)."""
+
+    def __init__(self, known_after: int | None = None) -> None:
+        self.calls = 0
+        self.known_after = known_after
+
+    def __call__(self, argv: list[str]) -> str:
+        self.calls += 1
+        if self.known_after is not None and self.calls > self.known_after and argv[0] == "squeue":
+            return "7|RUNNING|None\n"
+        return ""
+
+
+def _slurm_job(tmp_path: Path, runner: Callable[[list[str]], str]) -> JobHandle:
+    from nemo_runspec_nb.launch.slurm_status import SlurmQuery
+
+    job_dir = _record(tmp_path / "s", executor="slurm", status="PENDING", exit_code=None, job_id="7")
+    return JobHandle(job_dir, query=SlurmQuery(runner=runner))
+
+
+def test_wait_without_timeout_ends_when_slurm_never_knows_the_job(tmp_path: Path) -> None:
+    handle = _slurm_job(tmp_path, _Forgetful())
+    handle.unknown_limit = 0.3
+    state = _ends(lambda: handle.wait(poll=0.05))
+    assert state.status is JobStatus.UNKNOWN and not state.done
+    assert "unknown for" in state.detail
+    assert handle.unknown_for() >= 0.3
+
+
+def test_following_the_log_ends_when_slurm_never_knows_the_job(tmp_path: Path) -> None:
+    handle = _slurm_job(tmp_path, _Forgetful())
+    handle.unknown_limit = 0.3
+    state = _ends(lambda: follow(handle, lambda text: None, poll=0.05))
+    assert state.status is JobStatus.UNKNOWN
+    assert "unknown for" in state.detail
+
+
+def test_a_known_state_resets_the_unknown_clock(tmp_path: Path) -> None:
+    handle = _slurm_job(tmp_path, _Forgetful(known_after=2))  # one status() costs squeue + sacct
+    assert handle.status().status is JobStatus.UNKNOWN
+    assert handle.unknown_for() >= 0
+    assert handle.status().status is JobStatus.RUNNING
+    assert handle.unknown_for() == 0
+
+
+def test_a_local_record_without_runner_or_launcher_is_unknown_and_wait_ends(tmp_path: Path) -> None:
+    job_dir = _record(tmp_path / "l", status="PENDING", exit_code=None, job_id=None)
+    handle = JobHandle(job_dir)
+    handle.unknown_limit = 0.3
+    state = _ends(lambda: handle.wait(poll=0.05))
+    assert state.status is JobStatus.UNKNOWN
+    assert "runner" in state.detail
