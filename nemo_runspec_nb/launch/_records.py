@@ -16,6 +16,8 @@ from typing import Any
 
 from nemo_runspec_nb.errors import JobRecordError, LaunchError
 
+from .slurm_status import JobStatus
+
 RECORD_NAME = "job.json"
 RECORD_FORMAT = 1
 CANCEL_MARKER = "cancel_requested"
@@ -37,7 +39,8 @@ def record_path(job_dir: Path) -> Path:
     return Path(job_dir) / RECORD_NAME
 
 
-_STATUSES = frozenset({"PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "UNKNOWN"})
+# DAMAGED describes a record that cannot be read; no record stores it.
+_STATUSES = frozenset(s.value for s in JobStatus if s is not JobStatus.DAMAGED)
 _EXECUTORS = frozenset({"local", "slurm"})
 _REQUIRED = ("name", "executor", "status")
 _TEXT = (str, type(None))
@@ -141,18 +144,9 @@ def parse_record(raw: bytes, path: Path) -> dict[str, Any]:
     except (ValueError, RecursionError) as exc:  # e.g. an integer too long to convert, deep nesting
         raise JobRecordError(f"not valid JSON ({type(exc).__name__})", path=path) from None
     try:
-        return check_record(_finite(data))
+        return check_record(data)
     except ValueError as exc:
         raise JobRecordError(f"not a job record: {exc}", path=path) from None
-
-
-def _finite(data: Any) -> Any:
-    # json accepts NaN and Infinity, which no field of ours can hold.
-    if isinstance(data, dict):
-        for key in ("exit_code", "runner_pid", "format"):
-            if isinstance(data.get(key), float):
-                raise ValueError(f"key '{key}' should be an integer, not {data[key]!r}")
-    return data
 
 
 def write_record(job_dir: Path, record: dict[str, Any]) -> None:

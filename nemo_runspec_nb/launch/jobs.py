@@ -470,6 +470,24 @@ def launch(
 
 
 # -- handles --------------------------------------------------------------------------------------
+# submit() gives the runner 60 s to report its PID, so a local job still without one after this
+# long was interrupted during its launch.
+_RUNNER_START_LIMIT = 120.0
+
+
+def _older_than(timestamp: object, seconds: float) -> bool:
+    """True when the ISO 8601 ``timestamp`` lies more than ``seconds`` in the past (False if unreadable)."""
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(str(timestamp))
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return (datetime.now(timezone.utc) - when).total_seconds() > seconds
+
+
 class JobHandle:
     """A launched job, live or finished, in this process or reconnected from its job dir.
 
@@ -619,9 +637,13 @@ class JobHandle:
             launcher = rec.process_alive(record.get("launcher"))
             if launcher is None:
                 return JobState(JobStatus.UNKNOWN, None, self.job_id, "no runner was recorded for this job")
-            if launcher:
+            if launcher and not _older_than(record.get("submitted"), _RUNNER_START_LIMIT):
                 return JobState(JobStatus(record["status"]), None, self.job_id, "starting")
-            reason = "the launching process ended before the job's runner started"
+            reason = (
+                "the launching process ended before the job's runner started"
+                if not launcher
+                else f"the job's runner did not start in {_RUNNER_START_LIMIT:.0f} s (launch interrupted?)"
+            )
         else:
             reason = (
                 f"the job's runner (pid {pid}) died before the job recorded an exit code (see runner.log)"

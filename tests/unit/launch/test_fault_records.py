@@ -417,12 +417,22 @@ def test_a_job_whose_launcher_died_before_the_runner_started_is_failed(tmp_path:
 
 def test_a_job_being_launched_right_now_stays_pending(tmp_path: Path) -> None:
     me = {"pid": os.getpid(), "start": rec.process_start(os.getpid()), "host": os.uname().nodename}
-    local = _record(tmp_path / "l", status="PENDING", exit_code=None, job_id=None, launcher=me)
-    slurm = _record(
-        tmp_path / "s", executor="slurm", status="PENDING", exit_code=None, job_id=None, launcher=me
-    )
+    fields = {"status": "PENDING", "exit_code": None, "job_id": None, "launcher": me, "submitted": rec.now()}
+    local = _record(tmp_path / "l", **fields)
+    slurm = _record(tmp_path / "s", executor="slurm", **fields)
     assert JobHandle(local).status().status is JobStatus.PENDING
     assert JobHandle(slurm).status().status is JobStatus.PENDING
+
+
+def test_a_local_job_whose_runner_never_started_fails_even_while_its_launcher_lives(tmp_path: Path) -> None:
+    me = {"pid": os.getpid(), "start": rec.process_start(os.getpid()), "host": os.uname().nodename}
+    long_ago = "2026-01-01T00:00:00+00:00"  # far more than the 60 s submit() gives the runner
+    job_dir = _record(
+        tmp_path / "l", status="PENDING", exit_code=None, job_id=None, launcher=me, submitted=long_ago
+    )
+    state = JobHandle(job_dir).status()
+    assert state.status is JobStatus.FAILED
+    assert "did not start" in state.detail
 
 
 def test_a_job_launched_on_another_host_is_not_judged_by_pid(tmp_path: Path) -> None:
