@@ -213,7 +213,8 @@ def logs(
     state = follow_log(
         handle, lambda new: console.out(new, end="", highlight=False), poll=poll, follower=follower
     )
-    _line(make_console(stderr=True), f"{handle.job_dir.name}: {state}")
+    why = f" ({state.detail})" if state.detail and state.status.value != "SUCCEEDED" else ""
+    _line(make_console(stderr=True), f"{handle.job_dir.name}: {state}{why}")
     if state.status.value != "SUCCEEDED":
         raise typer.Exit(int(ExitCode.JOB_FAILED))
 

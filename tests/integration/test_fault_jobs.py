@@ -77,7 +77,7 @@ def test_wait_and_follow_end_after_the_runner_is_killed(make_request, launched) 
         follow.wait()
     assert follow.returncode == 1, err
     assert "recipe started" in out
-    assert f"{handle.job_dir.name}: FAILED" in err
+    assert f"{handle.job_dir.name}: FAILED (the job's runner (pid " in err
     frame = jobs(handle.job_dir.parent)
     row = frame[frame["job_dir"] == str(handle.job_dir)].iloc[0]
     assert (row["status"], row["reason"]) == ("FAILED", state.detail)
