@@ -12,6 +12,7 @@ keep their tracebacks::
     │   └── OverrideError              (also ValueError)   a bad override token or key
     ├── ProfileError                   (also ValueError)   env.toml profiles
     ├── LaunchError                                        packaging, executors, jobs
+    │   └── JobRecordError                                 a job dir's job.json is damaged
     └── ArtifactError                                      registry, refs, art://
         └── ArtifactNotFoundError                          no artifact of that name
             └── ArtifactVersionNotFoundError               the name exists, the version does not
@@ -39,6 +40,7 @@ __all__ = [
     "ConfigError",
     "ConfigNotFoundError",
     "DiscoveryError",
+    "JobRecordError",
     "LaunchError",
     "OverrideError",
     "ProfileError",
@@ -166,6 +168,19 @@ class ProfileError(RunspecError, ValueError):
 
 class LaunchError(RunspecError):
     """Packaging, building an executor, submitting or controlling a job failed."""
+
+
+class JobRecordError(LaunchError):
+    """A job dir's ``job.json`` cannot be read or is not a job record; ``reason`` says why."""
+
+    def __init__(self, reason: str, **kwargs: Any) -> None:
+        self.reason = reason
+        kwargs.setdefault(
+            "hint",
+            "The job's other files are untouched; look at the record, or remove the job dir if "
+            "the job is not needed",
+        )
+        super().__init__(f"damaged job record: {reason}", **kwargs)
 
 
 class ArtifactError(RunspecError):

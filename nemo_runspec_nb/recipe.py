@@ -381,6 +381,7 @@ class ComposedJob:
         from .config import generate_job_dir
 
         self.job_dir = generate_job_dir(recipe.name, recipe.session.project_dir)
+        self._claimed: Path | None = None  # the job dir this job created and has not launched into
         self._train: DictConfig | None = None
         self._train_notes: tuple[str, ...] = ()
 
@@ -539,11 +540,22 @@ class ComposedJob:
         )
 
     def save(self, job_dir: str | Path | None = None) -> tuple[Path, Path]:
-        """Write job.yaml and train.yaml (artifacts pinned) into ``job_dir`` (default: this job's dir)."""
+        """Write job.yaml and train.yaml (artifacts pinned) into ``job_dir`` (default: this job's dir).
+
+        This job's own dir is created exclusively: when another job took the name meanwhile
+        (two launches in one second), ``job_dir`` becomes ``<name>-2`` (``-3`` ...).
+        """
         from .config import save_configs
 
         train, _ = self._pin_artifacts(strict=True)
-        return save_configs(self.job_config, train, Path(job_dir) if job_dir else self.job_dir)
+        return save_configs(self.job_config, train, Path(job_dir) if job_dir else self._claim_job_dir())
+
+    def _claim_job_dir(self) -> Path:
+        from .config.job import claim_job_dir
+
+        if self._claimed != self.job_dir:
+            self.job_dir = self._claimed = claim_job_dir(self.job_dir)
+        return self.job_dir
 
     def launch(
         self,
@@ -561,11 +573,12 @@ class ComposedJob:
         """
         from .launch import submit
 
-        if self.job_dir.exists():  # launched before: a fresh dir for this launch
+        if self._claimed != self.job_dir and self.job_dir.exists():  # launched before: a fresh name
             from .config import generate_job_dir
 
             self.job_dir = generate_job_dir(self.recipe.name, self.recipe.session.project_dir)
         _, train_path = self.save()
+        self._claimed = None  # the next launch gets a dir of its own
         handle = submit(self._request(train_path, progress))
         if not detach:
             handle.wait(timeout=timeout, on_output=on_output)

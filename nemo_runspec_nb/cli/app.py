@@ -168,13 +168,12 @@ def jobs(
         return
     frame = frame.head(limit).copy()
     frame["job"] = [Path(p).name for p in frame["job_dir"]]
-    console.print(
-        frame_table(
-            frame,
-            ["job", "name", "status", "exit_code", "executor", "mode", "job_id"],
-            rename={"name": "recipe", "exit_code": "exit"},
-        )
-    )
+    columns = ["job", "name", "status", "exit_code", "executor", "mode", "job_id"]
+    if frame["reason"].fillna("").astype(bool).any():  # why a job failed, or what is wrong with its record
+        pairs = zip(frame["reason"], frame["job_dir"], strict=True)
+        frame["reason"] = [str(reason).replace(f"{job_dir}/", "") for reason, job_dir in pairs]
+        columns.append("reason")
+    console.print(frame_table(frame, columns, rename={"name": "recipe", "exit_code": "exit"}))
 
 
 def _handle(ctx: typer.Context, job: str) -> JobHandle:
@@ -214,7 +213,8 @@ def logs(
     state = follow_log(
         handle, lambda new: console.out(new, end="", highlight=False), poll=poll, follower=follower
     )
-    _line(make_console(stderr=True), f"{handle.job_dir.name}: {state}")
+    why = f" ({state.detail})" if state.detail and state.status.value != "SUCCEEDED" else ""
+    _line(make_console(stderr=True), f"{handle.job_dir.name}: {state}{why}")
     if state.status.value != "SUCCEEDED":
         raise typer.Exit(int(ExitCode.JOB_FAILED))
 

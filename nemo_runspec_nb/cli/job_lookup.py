@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from nemo_runspec_nb.errors import LaunchError, did_you_mean
@@ -22,7 +23,7 @@ def find_job_dir(ref: str, jobs_dir: Path) -> Path:
 
     """
     path = Path(ref).expanduser()
-    if (path / _RECORD).is_file():
+    if os.path.lexists(path / _RECORD):  # even a damaged record: opening it says what is wrong
         return path.absolute()
     dirs = sorted(p.parent for p in jobs_dir.glob(f"*/{_RECORD}")) if jobs_dir.is_dir() else []
     names = [d.name for d in dirs]
@@ -54,6 +55,7 @@ def _recipe_name(job_dir: Path) -> str:
     import json
 
     try:
-        return str(json.loads((job_dir / _RECORD).read_text()).get("name", ""))
-    except (OSError, ValueError):
+        record = json.loads((job_dir / _RECORD).read_bytes())
+    except (OSError, ValueError, RecursionError):  # a damaged record names no recipe
         return ""
+    return str(record.get("name", "")) if isinstance(record, dict) else ""

@@ -87,13 +87,20 @@ def follow(
     poll: float = 0.5,
     follower: LogFollower | None = None,
 ) -> JobState:
-    """Pass new log text to ``on_output`` until the job is done; return its final state."""
+    """Pass new log text to ``on_output`` until the job is done; return its final state.
+
+    Also returns (an UNKNOWN state, with the reason) once nothing has told the job's state for
+    ``handle.unknown_limit`` seconds, so following a job that vanished ends too.
+    """
     follower = follower or LogFollower(handle)
     while True:
         state = handle.status()
-        text = follower.read(final=state.done)
+        lost = handle.given_up(state)
+        text = follower.read(final=state.done or lost is not None)
         if text:
             on_output(text)
         if state.done:
             return state
+        if lost is not None:
+            return lost
         time.sleep(poll)

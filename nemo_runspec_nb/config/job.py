@@ -481,6 +481,25 @@ def generate_job_dir(
     return candidate
 
 
+def claim_job_dir(wanted: Path | str) -> Path:
+    """Create ``wanted`` (or the first free ``wanted-2``, ``wanted-3`` ...) and return it.
+
+    Each directory is made exclusively (``mkdir`` fails when it exists), so two launches in
+    the same second, in one process or several, never share a job dir.
+    """
+    wanted = Path(wanted)
+    wanted.parent.mkdir(parents=True, exist_ok=True)
+    candidate, counter = wanted, 2
+    while True:
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            candidate = wanted.with_name(f"{wanted.name}-{counter}")
+            counter += 1
+            continue
+        return candidate
+
+
 def _atomic_write(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -24,10 +24,11 @@ from pathlib import Path
 def _daemonize(job_dir: Path) -> None:
     pid = os.fork()
     if pid:
-        # Written before the launcher returns, so a status() right after submit finds the runner.
-        tmp = job_dir / ".runner.pid.tmp"
-        tmp.write_text(f"{pid}\n")
-        tmp.replace(job_dir / "runner.pid")
+        # Written before the launcher returns, so a status() right after submit finds the runner;
+        # with the child's start time, so a recycled PID is never taken for it.
+        from nemo_runspec_nb.launch import _records as rec
+
+        rec.write_pid_file(job_dir / rec.RUNNER_PID_FILE, pid)
         sys.stdout.write(f"{pid}\n")
         sys.stdout.flush()
         os._exit(0)
@@ -96,6 +97,7 @@ def run_job(job_dir: Path) -> int:
             status=JobStatus.RUNNING.value,
             started=rec.now(),
             runner_pid=os.getpid(),
+            runner_start=rec.process_start(os.getpid()),
             job_id=str(os.getpid()),
         )
     watcher = threading.Thread(target=watch, name="exit-code-watcher", daemon=True)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from nemo_runspec_nb.errors import LaunchError
+from nemo_runspec_nb.errors import JobRecordError, LaunchError
 
 from . import _records as rec
 from ._code import JobCode, is_our_packager, predict_code, prepare_code
@@ -268,6 +268,7 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
         request = _ssh_request(request)
     job_dir = request.job_dir
     job_dir.mkdir(parents=True, exist_ok=True)
+    _check_unused(job_dir)
     public, secret = _split_env(request)
     # An SSH job's secrets go straight to the cluster (see _ship); nothing is written here.
     secrets_path = write_secret_file(job_dir, secret) if secret and target is None else None
@@ -312,6 +313,7 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
         "profile": _public_profile(request.profile),
         "env_names": sorted([*public, *secret]),
         "error": None,
+        "launcher": rec.this_process(),  # until the job starts, its liveness is the launcher's
     }
     if target is not None and remote_dir is not None:
         record["ssh"] = target.to_record()
@@ -334,6 +336,15 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
         if secrets_path is not None:  # no job will read it
             secrets_path.unlink(missing_ok=True)
         raise
+
+
+def _check_unused(job_dir: Path) -> None:
+    if os.path.lexists(rec.record_path(job_dir)):
+        raise LaunchError(
+            "this job dir already holds a job; a second launch would overwrite its record and logs",
+            path=job_dir,
+            hint="Launch into a fresh job dir (ComposedJob.launch() makes one)",
+        )
 
 
 # `python -m nemo_runspec_nb.launch._runner`, but importing this very copy of the package (the
@@ -459,8 +470,33 @@ def launch(
 
 
 # -- handles --------------------------------------------------------------------------------------
+# submit() gives the runner 60 s to report its PID, so a local job still without one after this
+# long was interrupted during its launch.
+_RUNNER_START_LIMIT = 120.0
+
+
+def _older_than(timestamp: object, seconds: float) -> bool:
+    """True when the ISO 8601 ``timestamp`` lies more than ``seconds`` in the past (False if unreadable)."""
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(str(timestamp))
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return (datetime.now(timezone.utc) - when).total_seconds() > seconds
+
+
 class JobHandle:
-    """A launched job, live or finished, in this process or reconnected from its job dir."""
+    """A launched job, live or finished, in this process or reconnected from its job dir.
+
+    ``unknown_limit``: seconds :meth:`wait` (and ``runspec logs --follow``) keep waiting while
+    the job reads UNKNOWN (Slurm forgot it, or nothing tells what became of it) before they
+    return that UNKNOWN state instead of waiting forever.
+    """
+
+    unknown_limit: float = 300.0
 
     def __init__(
         self, job_dir: str | Path, record: dict[str, Any] | None = None, *, query: SlurmQuery | None = None
@@ -468,6 +504,7 @@ class JobHandle:
         self.job_dir = Path(job_dir).absolute()
         self._record = record if record is not None else rec.read_record(self.job_dir)
         self._query = query
+        self._unknown_since: float | None = None
 
     @classmethod
     def from_job_dir(cls, path: str | Path) -> JobHandle:
@@ -494,8 +531,18 @@ class JobHandle:
         return str(value) if value is not None else None
 
     def _runner_pid(self) -> int | None:
-        pid = self._record.get("runner_pid")
-        return int(pid) if pid else rec.read_int(self.job_dir / rec.RUNNER_PID_FILE)
+        return self._runner()[0]
+
+    def _runner(self) -> tuple[int | None, int | None]:
+        """The runner's ``(pid, start time)``: from ``runner.pid`` (written at its start), else the record."""
+        pid, start = rec.read_pid_file(self.job_dir / rec.RUNNER_PID_FILE)
+        if pid is None:
+            pid, start = self._record.get("runner_pid"), self._record.get("runner_start")
+        return pid, start
+
+    def _runner_alive(self) -> bool:
+        pid, start = self._runner()
+        return rec.pid_alive(pid, str(self.job_dir), start=start)
 
     @property
     def remote(self) -> SSHTarget | None:
@@ -537,7 +584,24 @@ class JobHandle:
     # -- status
     def status(self) -> JobState:
         """The job's current state (one ``squeue``/``sacct`` for Slurm; only files for local jobs)."""
-        return refresh_statuses([self], query=self._query)[0]
+        state = refresh_statuses([self], query=self._query)[0]
+        if state.status is not JobStatus.UNKNOWN:
+            self._unknown_since = None
+        elif self._unknown_since is None:
+            self._unknown_since = time.monotonic()
+        return state
+
+    def unknown_for(self) -> float:
+        """Seconds the job has read UNKNOWN in a row, through this handle's :meth:`status` (0 if not)."""
+        return 0.0 if self._unknown_since is None else time.monotonic() - self._unknown_since
+
+    def given_up(self, state: JobState) -> JobState | None:
+        """``state`` with the reason, once it has been UNKNOWN for ``unknown_limit`` s; else None."""
+        if state.status is not JobStatus.UNKNOWN or self.unknown_for() < self.unknown_limit:
+            return None
+        why = f": {state.detail}" if state.detail else ""
+        detail = f"state unknown for {self.unknown_for():.0f} s{why}; stopped waiting (the job may still run)"
+        return dataclasses.replace(state, detail=detail)
 
     def _local_state(self) -> JobState:
         self._reload()
@@ -548,7 +612,7 @@ class JobHandle:
         code = rec.read_int(job_dir / rec.EXIT_CODE_FILE)
         cancelled = (job_dir / rec.CANCEL_MARKER).exists()
         job_alive = rec.pid_alive(rec.read_int(job_dir / rec.JOB_PID_FILE), str(job_dir))
-        runner_alive = rec.pid_alive(self._runner_pid(), str(job_dir))
+        runner_alive = self._runner_alive()
         if code is not None and not job_alive:
             status = (
                 JobStatus.SUCCEEDED if code == 0 else JobStatus.CANCELLED if cancelled else JobStatus.FAILED
@@ -568,17 +632,52 @@ class JobHandle:
             return cached
         if cancelled:
             return self._settle(JobState(JobStatus.CANCELLED, None, self.job_id))
-        return JobState(JobStatus.UNKNOWN, None, self.job_id, "the runner process is gone and left no result")
+        pid, _ = self._runner()
+        if pid is None:
+            launcher = rec.process_alive(record.get("launcher"))
+            if launcher is None:
+                return JobState(JobStatus.UNKNOWN, None, self.job_id, "no runner was recorded for this job")
+            if launcher and not _older_than(record.get("submitted"), _RUNNER_START_LIMIT):
+                return JobState(JobStatus(record["status"]), None, self.job_id, "starting")
+            reason = (
+                "the launching process ended before the job's runner started"
+                if not launcher
+                else f"the job's runner did not start in {_RUNNER_START_LIMIT:.0f} s (launch interrupted?)"
+            )
+        else:
+            reason = (
+                f"the job's runner (pid {pid}) died before the job recorded an exit code (see runner.log)"
+            )
+        return self._settle(JobState(JobStatus.FAILED, None, self.job_id, reason))
+
+    def _unsubmitted_state(self) -> JobState:
+        """A Slurm job without a job id: being submitted, or its launcher died before sbatch answered."""
+        alive = rec.process_alive(self._record.get("launcher"))
+        if alive is None:
+            return JobState(JobStatus.UNKNOWN, None, None, "not submitted")
+        if alive:
+            return JobState(JobStatus.PENDING, None, None, "being submitted")
+        reason = (
+            "the launching process ended before Slurm gave a job id; if sbatch ran, the job may "
+            "still be in Slurm (look with squeue --me)"
+        )
+        return self._settle(JobState(JobStatus.FAILED, None, None, reason))
 
     def _settle(self, state: JobState) -> JobState:
-        """Store a final state in the record (so later reads cost nothing)."""
+        """Store a final state (and its reason) in the record, so later reads cost nothing.
+
+        A record damaged meanwhile is left as it is: the listing shows it as damaged.
+        """
         if state.done:
-            self._record = rec.update_record(
-                self.job_dir,
-                status=state.status.value,
-                exit_code=state.exit_code,
-                finished=self._record.get("finished") or rec.now(),
-            )
+            changes: dict[str, Any] = {
+                "status": state.status.value,
+                "exit_code": state.exit_code,
+                "finished": self._record.get("finished") or rec.now(),
+            }
+            if state.detail:
+                changes["error"] = state.detail
+            with contextlib.suppress(JobRecordError):
+                self._record = rec.update_record(self.job_dir, **changes)
         return state
 
     def wait(
@@ -608,6 +707,9 @@ class JobHandle:
                     if text:
                         on_output(text)
                 return state
+            lost = self.given_up(state)
+            if lost is not None:
+                return lost
             if deadline is not None and time.monotonic() >= deadline:
                 return state
             time.sleep(poll if deadline is None else max(0.0, min(poll, deadline - time.monotonic())))
@@ -620,7 +722,7 @@ class JobHandle:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             self._reload()
-            if self._cached() is not None or not rec.pid_alive(self._runner_pid(), str(self.job_dir)):
+            if self._cached() is not None or not self._runner_alive():
                 return
             time.sleep(0.05)
 
@@ -730,8 +832,10 @@ class JobHandle:
         )
 
     def __str__(self) -> str:
-        """One readable line: name, state, where, job dir."""
-        return f"{self.name} [{self.status()}] {self.executor} job {self.job_id or '-'}: {self.job_dir}"
+        """One readable line: name, state (and why), where, job dir."""
+        state = self.status()
+        why = f": {state.detail}" if state.detail else ""
+        return f"{self.name} [{state}{why}] {self.executor} job {self.job_id or '-'}: {self.job_dir}"
 
     def _repr_html_(self) -> str:
         import html
@@ -828,7 +932,7 @@ def refresh_statuses(
         if cached is not None:
             states[i] = cached
         elif not handle.job_id:
-            states[i] = JobState(JobStatus.UNKNOWN, None, None, "not submitted")
+            states[i] = handle._unsubmitted_state()
         else:
             slurm.append(i)
     groups: dict[str, list[int]] = {}
@@ -865,15 +969,26 @@ def jobs(
     """A DataFrame of every job under ``root`` (default ``./.nemotron/jobs``), newest first.
 
     Read from each job dir's ``job.json``; with ``refresh`` the unfinished ones get their current
-    state (one batched Slurm query for all Slurm jobs).
+    state (one batched Slurm query for all Slurm jobs). ``reason`` says why a job failed or what it
+    waits for, when known. A job dir whose record cannot be read is listed last with status
+    ``DAMAGED`` and the problem as its reason; the other jobs are listed as usual.
     """
     import pandas as pd
 
     base = Path(root) if root is not None else Path.cwd() / ".nemotron" / "jobs"
     handles: list[JobHandle] = []
+    damaged: list[dict[str, Any]] = []
     for path in sorted(base.glob(f"*/{rec.RECORD_NAME}")) if base.is_dir() else []:
         try:
             handles.append(JobHandle(path.parent))
+        except JobRecordError as exc:
+            damaged.append(
+                {
+                    "status": JobStatus.DAMAGED.value,
+                    "job_dir": str(path.parent),
+                    "reason": f"{exc.location}: {exc.reason}",
+                }
+            )
         except LaunchError:
             continue
     states = refresh_statuses(handles, query=query, strict=False) if refresh else [None] * len(handles)
@@ -892,6 +1007,7 @@ def jobs(
                 "finished": r.get("finished"),
                 "recipe": r.get("recipe"),
                 "job_dir": str(handle.job_dir),
+                "reason": (state.detail if state is not None else "") or r.get("error") or "",
             }
         )
     columns = [
@@ -905,10 +1021,13 @@ def jobs(
         "finished",
         "recipe",
         "job_dir",
+        "reason",
     ]
     frame = pd.DataFrame(rows, columns=columns)
     if not frame.empty:
         frame = frame.sort_values(["submitted", "job_dir"], ascending=False, kind="stable").reset_index(
             drop=True
         )
+    if damaged:
+        frame = pd.concat([frame, pd.DataFrame(damaged, columns=columns)], ignore_index=True)
     return frame

@@ -26,7 +26,11 @@ __all__ = [
 
 
 class JobStatus(str, Enum):
-    """Where a job is in its life; the same for local and Slurm jobs."""
+    """Where a job is in its life; the same for local and Slurm jobs.
+
+    ``DAMAGED`` is never a job's state: listings show it for a job dir whose
+    ``job.json`` cannot be read, so one bad record does not hide the others.
+    """
 
     PENDING = "PENDING"
     RUNNING = "RUNNING"
@@ -34,6 +38,7 @@ class JobStatus(str, Enum):
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
     UNKNOWN = "UNKNOWN"
+    DAMAGED = "DAMAGED"
 
     @property
     def done(self) -> bool:

@@ -33,6 +33,7 @@ STATUS_COLORS = {
     "FAILED": "#cf222e",
     "CANCELLED": "#6e7781",
     "UNKNOWN": "#6e7781",
+    "DAMAGED": "#9a6700",
 }
 
 

@@ -20,6 +20,9 @@ class FakeHandle:
     def status(self) -> JobState:
         return self.states.pop(0)
 
+    def given_up(self, state: JobState) -> JobState | None:
+        return None  # these jobs always end
+
 
 def test_reads_only_what_is_new(tmp_path: Path) -> None:
     log = tmp_path / "stdout.log"

@@ -121,9 +121,9 @@ def test_jobs_lists_records_newest_first(tmp_path):
     assert jobs(tmp_path / "missing").empty
 
 
-def test_a_local_job_whose_runner_vanished_is_unknown_or_settled(tmp_path):
+def test_a_local_job_whose_runner_vanished_is_settled_from_its_exit_code(tmp_path):
+    # (without an exit code it reads as FAILED with the reason: see test_fault_records.py)
     job_dir = _record(tmp_path / "l", executor="local", runner_pid=2**22 + 7, status="RUNNING")
-    assert JobHandle(job_dir).status().status is JobStatus.UNKNOWN
     (job_dir / "exit_code").write_text("3\n")
     state = JobHandle(job_dir).status()
     assert (state.status, state.exit_code) == (JobStatus.FAILED, 3)
