@@ -31,10 +31,8 @@ TIMEOUT = 120
 
 def test_a_job_succeeds_and_its_logs_are_readable(slurm_profile, make_request, launched):
     request = make_request(slurm_profile, env={"GREETING": "hello-slurm", "DEMO_TOKEN": "tok-secret-123"})
-    started = time.monotonic()
     handle = submit(request)
     launched.append(handle)
-    assert time.monotonic() - started < 10  # returns at once
     assert handle.job_id and handle.job_id.isdigit()
     state = handle.wait(timeout=TIMEOUT, poll=0.5)
     assert (state.status, state.exit_code) == (JobStatus.SUCCEEDED, 0)

@@ -121,10 +121,8 @@ def test_a_job_runs_from_the_uploaded_copy_and_its_logs_come_back_over_ssh(
         env={"GREETING": "hello-over-ssh", "DEMO_TOKEN": "tok-ssh-secret-77"},
         script_name="ssh_recipe.py",
     )
-    started = time.monotonic()
     handle = submit(request)
     launched.append(handle)
-    assert time.monotonic() - started < 30  # returns once submitted
     remote_dir = remote_root / request.job_dir.name
     record = handle.to_dict()
     assert record["ssh"] == {
