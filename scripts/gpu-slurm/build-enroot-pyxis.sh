@@ -46,10 +46,9 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs=(make gcc libc6-dev musl-tools linux-libc-dev makeself libslurm-dev
       squashfs-tools squashfuse fuse-overlayfs jq parallel libcap2-bin pigz
       zstd curl gawk tar util-linux findutils coreutils grep sed bash debootstrap)
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null | awk '/ ok installed$/ {print $1}' || true)
 missing=()
-for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
+for p in "${pkgs[@]}"; do grep -qx "$p" <<<"$installed" || missing+=("$p"); done
 if (( ${#missing[@]} )); then
     log "apt-get install ${missing[*]}"
     apt-get update -qq
