@@ -37,4 +37,12 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements/constr
   .venv/bin/python -m pip check
   touch "$stamp"
 fi
-echo "setup: ready ($(.venv/bin/python --version), nemo-run $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("nemo-run"))'))"
+# torch for the distributed example (torchrun, gloo on CPU), pinned to the CPU build:
+# `+cpu` never resolves to the multi-GB CUDA wheel (and fails where no CPU build is offered).
+TORCH_PIN=torch==2.13.0+cpu
+if [ "$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("torch"))' 2>/dev/null)" != "${TORCH_PIN#torch==}" ]; then
+  echo "setup: installing $TORCH_PIN into .venv"
+  .venv/bin/python -m pip install -q -c requirements/constraints.txt "$TORCH_PIN"
+  .venv/bin/python -m pip check
+fi
+echo "setup: ready ($(.venv/bin/python --version), nemo-run $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("nemo-run"))'), torch $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("torch"))'))"

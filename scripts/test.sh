@@ -7,14 +7,20 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 # The real services the integration tests use (each start is idempotent; set
-# NRS_SKIP_SLURM=1 / NRS_SKIP_SSH=1 to leave one out: its tests then skip, saying why).
+# NRS_SKIP_SLURM=1 / NRS_SKIP_SSH=1 / NRS_SKIP_GPU_SLURM=1 to leave one out: its tests
+# then skip, saying why). The GPU-shaped cluster runs beside the single-node one; its
+# first start builds enroot + pyxis and the image, which later starts on this machine reuse.
 if [ "${NRS_SKIP_SLURM:-0}" != 1 ]; then bash scripts/local-slurm/start.sh; fi
 if [ "${NRS_SKIP_SSH:-0}" != 1 ]; then bash scripts/local-ssh/start.sh; fi
+if [ "${NRS_SKIP_GPU_SLURM:-0}" != 1 ]; then
+  bash scripts/gpu-slurm/start.sh
+  export NRS_GPU_SLURM_CONF=/etc/slurm-gpu/slurm.conf
+fi
 
 echo "== ruff"; .venv/bin/ruff check nemo_runspec_nb tests benchmarks scripts
 echo "== import-linter"; .venv/bin/lint-imports
 echo "== mypy"; .venv/bin/mypy
-echo "== pytest: unit, integration (local nemo-run, Slurm, Slurm over SSH) and browser tests"
+echo "== pytest: unit, integration (local nemo-run, Slurm, Slurm over SSH, GPU-shaped Slurm) and browser tests"
 # pytest exits 5 when no test ran; with set -e that fails the run, as it should.
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
 if [ $# -eq 0 ]; then
