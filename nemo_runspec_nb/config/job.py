@@ -233,7 +233,7 @@ def build_job_config(
     mode: Mode | None = None,
     profile: str | None = None,
     provenance: ProvenanceRecorder | None = None,
-    override_mode: OverrideMode | None = None,
+    override_mode: str | None = None,
 ) -> DictConfig:
     """Build the full job config: ``train_config`` at the root plus the ``run`` section.
 
@@ -310,7 +310,7 @@ def parse_config(
     *,
     runspec: Runspec | None = None,
     env_file: Path | str | None = None,
-    override_mode: OverrideMode | None = None,
+    override_mode: str | None = None,
 ) -> DictConfig:
     """Load ``ctx.config`` (else ``default_config``) from ``config_dir`` and apply ``ctx.dotlist``.
 
@@ -481,7 +481,7 @@ def compose_job_config(
     argv: Sequence[str] = (),
     passthrough: Sequence[str] = (),
     provenance: bool = True,
-    override_mode: OverrideMode | None = None,
+    override_mode: str | None = None,
 ) -> ComposedConfig:
     """The whole pipeline: find and load the config, build the job config, apply overrides.
 
