@@ -328,7 +328,9 @@ def apply_override(
     created: str | None = None
     for depth, seg in enumerate(override.path[:-1]):
         missing = isinstance(node, dict) and _child_key(node, seg, override, depth, True) not in node
-        key = _child_key(node, seg, override, depth, create or (missing and _may_add(node, override, depth, mode)))
+        key = _child_key(
+            node, seg, override, depth, create or (missing and _may_add(node, override, depth, mode))
+        )
         if not in_list:
             if isinstance(node, list):
                 in_list = True

@@ -95,7 +95,7 @@ class Provenance(Sequence[ProvenanceRecord]):
         return [r.key for r in self._records if r.note == NEW_KEY_NOTE]
 
     def to_records(self, *, redact: bool = True) -> list[dict[str, Any]]:
-        """Plain dicts ``{"key", "value", "source", "note"}``; secret-looking values masked unless ``redact``."""
+        """Plain dicts ``{"key", "value", "source", "note"}``; secret values masked unless ``redact``."""
         return [
             {
                 "key": r.key,

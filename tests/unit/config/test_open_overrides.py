@@ -34,7 +34,7 @@ def _recipe(root: Path, *, mode: str | None = None, env_config: str = "") -> Pat
     extra = f'# [tool.runspec.config]\n# overrides = "{mode}"\n' if mode else ""
     script = root / "pretrain.py"
     script.write_text(
-        "# /// script\n# [tool.runspec]\n# name = \"demo/pretrain\"\n"
+        '# /// script\n# [tool.runspec]\n# name = "demo/pretrain"\n'
         f"{extra}# [tool.runspec.resources]\n# nodes = 1\n# gpus_per_node = 0\n# ///\nprint('hi')\n",
         encoding="utf-8",
     )
@@ -66,7 +66,9 @@ def open_recipe(tmp_path: Path) -> Path:
 
 
 def _compose(script: Path, *overrides: str, **kwargs: object) -> object:
-    return compose_job_config(parse(script), overrides=list(overrides), env_file=script.parent / "env.toml", **kwargs)
+    return compose_job_config(
+        parse(script), overrides=list(overrides), env_file=script.parent / "env.toml", **kwargs
+    )
 
 
 # --------------------------------------------------------------------------- the documented invocations
@@ -110,7 +112,7 @@ def test_open_mode_values_reach_train_yaml(open_recipe):
 
 @pytest.mark.parametrize("mode", ["strict", "open"])
 def test_a_typo_of_an_existing_key_is_an_error_in_both_modes(strict_recipe, mode):
-    with pytest.raises(OverrideError, match="Did you mean 'train.micro_batch_size'") as info:
+    with pytest.raises(OverrideError, match=r"Did you mean 'train\.micro_batch_size'") as info:
         _compose(strict_recipe, "train.micro_batch_sise=4", override_mode=mode)
     assert info.value.key == "train.micro_batch_sise"
     assert "+train.micro_batch_sise=4" in str(info.value)
@@ -143,7 +145,7 @@ def test_open_mode_cell_mapping_adds_sections_and_keys():
     assert out.optimizer.lr == pytest.approx(3e-4)
     with pytest.raises(OverrideError, match="is not in the config"):
         apply_mapping_overrides(PARTIAL, cell)
-    with pytest.raises(OverrideError, match="Did you mean 'train.micro_batch_size'"):
+    with pytest.raises(OverrideError, match=r"Did you mean 'train\.micro_batch_size'"):
         apply_mapping_overrides(PARTIAL, "train:\n  micro_batch_sise: 4\n", mode="open")
 
 
@@ -236,7 +238,8 @@ def test_seed_flow_overrides_a_profile_key_after_the_profile_is_merged(strict_re
 
 def test_seed_flow_applies_adds_and_deletes_once(strict_recipe):
     ctx = GlobalContext(
-        batch="cluster", dotlist=["+train.seed=7", "~run.env.account", "+run.env.qos=high", "~train.micro_batch_size"]
+        batch="cluster",
+        dotlist=["+train.seed=7", "~run.env.account", "+run.env.qos=high", "~train.micro_batch_size"],
     )
     job = _seed_flow(strict_recipe, ctx)
     assert job.train.seed == 7 and "micro_batch_size" not in job.train
@@ -247,7 +250,9 @@ def test_seed_flow_parse_config_alone_applies_the_train_overrides(strict_recipe)
     ctx = GlobalContext(dotlist=["train.micro_batch_size=8", "run.env.partition=batch"])
     train = parse_config(ctx, strict_recipe.parent / "config")
     assert train.train.micro_batch_size == 8
-    assert list(train.run.cli.dotlist) == ["train.micro_batch_size=8"]  # the profile key waits for build_job_config
+    assert list(train.run.cli.dotlist) == [
+        "train.micro_batch_size=8"
+    ]  # the profile key waits for build_job_config
 
 
 @pytest.mark.parametrize(
@@ -272,7 +277,7 @@ def test_seed_flow_open_mode_adds_code_keys_and_profile_overrides(strict_recipe)
     job = _seed_flow(strict_recipe, ctx)
     assert job.train.train_iters == 5000 and job.optimizer.lr == pytest.approx(3e-4)
     assert job.run.env.partition == "batch"
-    with pytest.raises(OverrideError, match="Did you mean 'train.micro_batch_size'"):
+    with pytest.raises(OverrideError, match=r"Did you mean 'train\.micro_batch_size'"):
         _seed_flow(strict_recipe, GlobalContext(overrides="open", dotlist=["train.micro_batch_sise=4"]))
 
 
