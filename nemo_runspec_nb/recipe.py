@@ -323,10 +323,12 @@ class Recipe:
         overrides: Any = (),
         profile: str | None = None,
         mode: str = "local",
+        *,
+        override_mode: str | None = None,
         **kwargs: Any,
     ) -> JobHandle:
         """``compose(...)`` then ``launch()``; returns the job handle at once."""
-        return self.compose(config, overrides, profile, mode).launch(**kwargs)
+        return self.compose(config, overrides, profile, mode, override_mode=override_mode).launch(**kwargs)
 
 
 # --------------------------------------------------------------------------- composed job

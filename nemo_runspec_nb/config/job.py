@@ -337,7 +337,9 @@ def parse_config(
             continue
         apply_overrides_data(data, [override], mode=strictness)
         applied.append(token)
-    run = data.setdefault("run", {}) if applied else None
+    if applied and data.get("run") is None:
+        data["run"] = {}
+    run = data.get("run") if applied else None
     if isinstance(run, dict):
         cli = run.get("cli")
         run["cli"] = {**(cli if isinstance(cli, dict) else {}), "dotlist": applied}

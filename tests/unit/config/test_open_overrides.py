@@ -291,3 +291,12 @@ def test_build_job_config_with_sets_keeps_the_mode(open_recipe):
         overrides=[OverrideSet("cell", "checkpoint:\n  load: /ckpt\n")],
     )
     assert job.checkpoint.load == "/ckpt"
+
+
+def test_seed_flow_with_an_empty_run_section_applies_adds_once(tmp_path):
+    script = _recipe(tmp_path)
+    (tmp_path / "config" / "default.yaml").write_text(
+        "train:\n  micro_batch_size: 2\nrun:\n", encoding="utf-8"
+    )
+    job = _seed_flow(script, GlobalContext(batch="cluster", dotlist=["+train.seed=7", "run.env.partition=b"]))
+    assert job.train.seed == 7 and job.run.env.partition == "b"
