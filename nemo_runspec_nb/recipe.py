@@ -264,6 +264,7 @@ class Recipe:
         source: str = "cli",
         argv: Sequence[str] = (),
         passthrough: Sequence[str] = (),
+        override_mode: str | None = None,
     ) -> ComposedJob:
         """Compose the job: config (+ ``defaults:``), profile, overrides; nothing runs yet.
 
@@ -277,6 +278,9 @@ class Recipe:
             source: provenance label of plain overrides (``cli``, ``cell``, ``widget``).
             argv: the command line, kept in ``run.cli.argv``.
             passthrough: arguments for the script, kept in ``run.cli.passthrough``.
+            override_mode: ``"open"`` lets ``key=value`` add keys the YAML lacks (shown as
+                new keys; typos of existing keys stay errors), ``"strict"`` does not.
+                None: env.toml ``[config] overrides``, else the recipe's, else strict.
 
         Raises:
             ConfigError, OverrideError, ProfileError: with the file/line or key and a suggestion.
@@ -309,6 +313,7 @@ class Recipe:
             env_file=self.session.env_file,
             argv=argv,
             passthrough=passthrough,
+            override_mode=override_mode,
         )
         return ComposedJob(self, composed, profile=profile, mode=mode)
 
@@ -318,10 +323,12 @@ class Recipe:
         overrides: Any = (),
         profile: str | None = None,
         mode: str = "local",
+        *,
+        override_mode: str | None = None,
         **kwargs: Any,
     ) -> JobHandle:
         """``compose(...)`` then ``launch()``; returns the job handle at once."""
-        return self.compose(config, overrides, profile, mode).launch(**kwargs)
+        return self.compose(config, overrides, profile, mode, override_mode=override_mode).launch(**kwargs)
 
 
 # --------------------------------------------------------------------------- composed job
@@ -437,8 +444,16 @@ class ComposedJob:
         if prov is None:
             import pandas as pd
 
-            return pd.DataFrame(columns=["key", "value", "source"])
+            from .config.provenance import PROVENANCE_COLUMNS
+
+            return pd.DataFrame(columns=list(PROVENANCE_COLUMNS))
         return prov.to_frame()
+
+    @property
+    def new_keys(self) -> list[str]:
+        """Keys the overrides added that the YAML (and the other layers) lack, in config order."""
+        prov = self.composed.provenance
+        return prov.new_keys() if prov is not None else []
 
     # -- artifacts ----------------------------------------------------------------------------
     def _pin_artifacts(self, *, strict: bool) -> tuple[DictConfig, tuple[str, ...]]:
@@ -536,8 +551,16 @@ class ComposedJob:
             env=redact(dict(request.env_vars)),
             provenance=self.provenance,
             job_dir=self.job_dir,
-            notes=self._train_notes,
+            notes=(*self._new_key_notes(), *self._train_notes),
         )
+
+    def _new_key_notes(self) -> tuple[str, ...]:
+        keys = self.new_keys
+        if not keys:
+            return ()
+        from .config.provenance import NEW_KEY_NOTE
+
+        return (f"{NEW_KEY_NOTE}, added by an override: {', '.join(keys)}",)
 
     def save(self, job_dir: str | Path | None = None) -> tuple[Path, Path]:
         """Write job.yaml and train.yaml (artifacts pinned) into ``job_dir`` (default: this job's dir).

@@ -20,6 +20,7 @@ from .context import (
     ConfigOption,
     DryRunOption,
     ForceSquashOption,
+    OverridesOption,
     RunOption,
     StageOption,
     env_file_of,
@@ -129,6 +130,7 @@ def run(
     dry_run: DryRunOption = False,
     stage: StageOption = False,
     force_squash: ForceSquashOption = False,
+    overrides: OverridesOption = None,
 ) -> None:
     """Run a recipe: here by default, attached with -r PROFILE, detached with -b PROFILE.
 
@@ -151,6 +153,7 @@ def run(
         dry_run=dry_run,
         stage=stage,
         force_squash=force_squash,
+        overrides=overrides,
     )
 
 

@@ -1,7 +1,7 @@
 """The global options of recipe CLIs: the Typer callback that fills a :class:`GlobalContext`.
 
 ``-c/--config``, ``-r/--run PROFILE``, ``-b/--batch PROFILE``, ``-d/--dry-run``,
-``--stage``, ``--force-squash`` and ``--env-file`` are accepted before the
+``--stage``, ``--force-squash``, ``--overrides strict|open`` and ``--env-file`` are accepted before the
 subcommand (by :func:`global_options`) and, except ``--env-file``, after it (each
 recipe command declares them too, and :func:`command_context` merges both with
 the ``key=value`` overrides and passthrough arguments, sorted by
@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -22,12 +22,16 @@ from nemo_runspec_nb.config import GlobalContext, split_unknown_args
 
 from .recipe_config import check_options
 
+if TYPE_CHECKING:
+    from nemo_runspec_nb.config import OverrideMode
+
 __all__ = [
     "BatchOption",
     "ConfigOption",
     "DryRunOption",
     "EnvFileOption",
     "ForceSquashOption",
+    "OverridesOption",
     "RunOption",
     "StageOption",
     "command_context",
@@ -79,6 +83,15 @@ ForceSquashOption = Annotated[
     bool,
     typer.Option("--force-squash", help="Re-squash the container image.", rich_help_panel=PANEL),
 ]
+OverridesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--overrides",
+        metavar="MODE",
+        help="strict or open (open: key=value may add keys the YAML lacks).",
+        rich_help_panel=PANEL,
+    ),
+]
 EnvFileOption = Annotated[
     Path | None,
     typer.Option(
@@ -98,11 +111,18 @@ def global_options(
     dry_run: DryRunOption = False,
     stage: StageOption = False,
     force_squash: ForceSquashOption = False,
+    overrides: OverridesOption = None,
     env_file: EnvFileOption = None,
 ) -> None:
     """The Typer callback of a recipe CLI: store the global options on the context."""
     found = GlobalContext(
-        config=config, run=run, batch=batch, dry_run=dry_run, stage=stage, force_squash=force_squash
+        config=config,
+        run=run,
+        batch=batch,
+        dry_run=dry_run,
+        stage=stage,
+        force_squash=force_squash,
+        overrides=cast("OverrideMode | None", overrides),  # checked when the job is composed
     )
     if found.run and found.batch:
         check_options(found)  # fail early; --stage is checked once the command's options are known
@@ -137,6 +157,7 @@ def command_context(
     dry_run: bool = False,
     stage: bool = False,
     force_squash: bool = False,
+    overrides: str | None = None,
 ) -> GlobalContext:
     """Merge the callback's options, the command's own options and its extra tokens; validate.
 
@@ -158,6 +179,7 @@ def command_context(
         dry_run=dry_run or base.dry_run,
         stage=stage or base.stage,
         force_squash=force_squash or base.force_squash,
+        overrides=cast("OverrideMode | None", overrides) or base.overrides,
         dotlist=[],
         passthrough=[],
     )

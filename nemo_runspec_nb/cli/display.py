@@ -61,10 +61,15 @@ def _missing(value: Any) -> bool:
 
 
 def config_tree(provenance: pd.DataFrame, title: str = "config") -> Tree:
-    """The job config as a tree; each leaf shows its value and the layer that set it (dim)."""
+    """The job config as a tree; each leaf shows its value and the layer that set it (dim).
+
+    A key an override added (not in the YAML) also shows its note, in yellow.
+    """
     root = Tree(Text(title, style="bold"), guide_style=_BORDER)
     branches: dict[tuple[str, ...], Tree] = {(): root}
-    for key, value, source in provenance[["key", "value", "source"]].itertuples(index=False):
+    notes = provenance["note"] if "note" in provenance.columns else [""] * len(provenance)
+    rows = zip(provenance["key"], provenance["value"], provenance["source"], notes, strict=True)
+    for key, value, source, note in rows:
         parts = tuple(str(key).split("."))
         for depth in range(1, len(parts)):
             prefix = parts[:depth]
@@ -73,6 +78,8 @@ def config_tree(provenance: pd.DataFrame, title: str = "config") -> Tree:
         leaf = Text(f"{parts[-1]}: ")
         leaf.append("null" if _missing(value) else str(value), style="cyan")
         leaf.append(f"  ({source})", style=_BORDER)
+        if note:
+            leaf.append(f"  {note}", style="yellow")
         branches[parts[:-1]].add(leaf)
     return root
 

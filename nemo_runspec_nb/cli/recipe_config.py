@@ -160,6 +160,7 @@ class RecipeConfig:
         passthrough: other arguments, for the script.
         env_file: the env.toml given with ``--env-file`` (None: searched for).
         argv: the command line, recorded in job.yaml.
+        overrides: override mode, ``"strict"`` or ``"open"`` (None: env.toml, else the recipe's).
 
     """
 
@@ -174,6 +175,7 @@ class RecipeConfig:
     passthrough: tuple[str, ...] = ()
     env_file: Path | None = None
     argv: tuple[str, ...] = ()
+    overrides: str | None = None
 
     @classmethod
     def from_context(
@@ -203,6 +205,7 @@ class RecipeConfig:
             passthrough=tuple(ctx.passthrough),
             env_file=Path(env_file) if env_file is not None else None,
             argv=_masked(argv),
+            overrides=ctx.overrides,
         )
 
     def with_overrides(self, *dotlist: str) -> RecipeConfig:
@@ -242,4 +245,5 @@ class RecipeConfig:
             source="cli",
             argv=self.argv,
             passthrough=self.passthrough,
+            override_mode=self.overrides,
         )

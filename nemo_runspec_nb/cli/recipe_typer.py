@@ -8,7 +8,7 @@
         \"\"\"Train the model (always with 4 threads).\"\"\"
         return cfg.with_overrides("+threads=4")
 
-Every recipe command accepts ``-c/-r/-b/-d/--stage/--force-squash`` (before or
+Every recipe command accepts ``-c/-r/-b/-d/--stage/--force-squash/--overrides`` (before or
 after its name), ``key=value`` overrides and passthrough arguments, shows the
 recipe's configs, profiles and artifact inputs in ``--help``, and exits with
 :class:`~nemo_runspec_nb.cli.ExitCode` values.
@@ -27,6 +27,7 @@ from .context import (
     ConfigOption,
     DryRunOption,
     ForceSquashOption,
+    OverridesOption,
     RunOption,
     StageOption,
     command_context,
@@ -48,7 +49,7 @@ EXTRA_ARGS: dict[str, Any] = {"allow_extra_args": True, "ignore_unknown_options"
 def launch_from_cli(ctx: typer.Context, script: Path, hook: RecipeHook | None = None, **options: Any) -> None:
     """The body of every recipe command: options + extra tokens -> RecipeConfig -> hook -> run_recipe.
 
-    ``options`` are the command's own ``config, run, batch, dry_run, stage, force_squash``.
+    ``options`` are the command's own ``config, run, batch, dry_run, stage, force_squash, overrides``.
 
     Raises:
         typer.Exit: with :class:`ExitCode` ``JOB_FAILED`` when the job failed.
@@ -141,6 +142,7 @@ class RecipeTyper(typer.Typer):
             dry_run: DryRunOption = False,
             stage: StageOption = False,
             force_squash: ForceSquashOption = False,
+            overrides: OverridesOption = None,
         ) -> None:
             launch_from_cli(
                 ctx,
@@ -152,6 +154,7 @@ class RecipeTyper(typer.Typer):
                 dry_run=dry_run,
                 stage=stage,
                 force_squash=force_squash,
+                overrides=overrides,
             )
 
         self.command(

@@ -17,6 +17,8 @@ from nemo_runspec_nb.config.job import (
     compose_job_config,
     extract_train_config,
     generate_job_dir,
+    parse_config,
+    resolve_override_mode,
     save_configs,
 )
 from nemo_runspec_nb.config.loader import (
@@ -27,7 +29,9 @@ from nemo_runspec_nb.config.loader import (
     load_config,
 )
 from nemo_runspec_nb.config.overrides import (
+    OVERRIDE_MODES,
     Override,
+    OverrideMode,
     OverrideSet,
     apply_dotlist_overrides,
     apply_mapping_overrides,
@@ -65,6 +69,7 @@ __all__ = [
     "AUTO_MOUNT_MARKER",
     "ENV_FILE_VAR",
     "MASK",
+    "OVERRIDE_MODES",
     "SPECIAL_SECTIONS",
     "YAML_OWNED_KEYS",
     "ArtifactLike",
@@ -75,6 +80,7 @@ __all__ = [
     "GlobalContext",
     "Mode",
     "Override",
+    "OverrideMode",
     "OverrideSet",
     "ProfileLayer",
     "Provenance",
@@ -102,11 +108,13 @@ __all__ = [
     "load_config",
     "load_env_file",
     "load_env_profile",
+    "parse_config",
     "parse_override",
     "profile_layers",
     "redact",
     "redact_text",
     "register_resolvers",
+    "resolve_override_mode",
     "resolve_run_interpolations",
     "save_configs",
     "split_unknown_args",

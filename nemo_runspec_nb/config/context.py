@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from nemo_runspec_nb.errors import ConfigError
+from nemo_runspec_nb.spec.models import OverrideMode
 
 __all__ = ["GlobalContext", "Mode", "split_unknown_args"]
 
@@ -27,6 +28,7 @@ _VALUE_OPTIONS = {
     "--run": "run",
     "-b": "batch",
     "--batch": "batch",
+    "--overrides": "overrides",
 }
 _FLAG_OPTIONS = {
     "-d": "dry_run",
@@ -50,6 +52,8 @@ class GlobalContext:
         force_squash: re-squash the container image even if it exists (``--force-squash``).
         dotlist: overrides (``key.sub=value``, ``+key=v``, ``++key=v``, ``~key``).
         passthrough: other arguments, passed to the script unchanged.
+        overrides: override mode for this run, ``"strict"`` or ``"open"`` (``--overrides``);
+            None: env.toml ``[config] overrides``, else the recipe's, else strict.
 
     """
 
@@ -61,6 +65,7 @@ class GlobalContext:
     force_squash: bool = False
     dotlist: list[str] = field(default_factory=list)
     passthrough: list[str] = field(default_factory=list)
+    overrides: OverrideMode | None = None
 
     @property
     def mode(self) -> Mode:

@@ -15,7 +15,14 @@ the keys the YAML owns when it sets them (``container_image``, ``nodes``,
 ``gpus_per_node``, ``ntasks_per_node``, ``nproc_per_node``: the recipe knows
 what it needs); ``env_vars`` merge key by key (profile wins a clash) and
 ``mounts`` concatenate (YAML first). env.toml ``[artifacts]`` goes under the
-top-level ``artifacts`` with the YAML winning. Overrides apply last.
+top-level ``artifacts`` with the YAML winning. Overrides apply last, so they
+reach keys only the profile or env.toml provides (``run.env.partition=...``).
+
+How overrides of keys the YAML lacks are treated (``strict`` or ``open``, see
+:mod:`~nemo_runspec_nb.config.overrides`) is, first found: the call's
+``override_mode``, ``GlobalContext.overrides`` (``--overrides``), env.toml
+``[config] overrides``, the recipe's ``[tool.runspec.config] overrides``,
+else ``strict``.
 
 ``train.yaml`` (:func:`extract_train_config`) is what the script reads: ``run``
 removed except its artifact refs, ``${run.*}`` substituted, and for remote runs
@@ -39,7 +46,14 @@ from omegaconf.errors import OmegaConfBaseException
 from nemo_runspec_nb.config._tree import deep_copy, merge_into, record_tree
 from nemo_runspec_nb.config.context import GlobalContext, Mode
 from nemo_runspec_nb.config.loader import find_config_file, load_config_data
-from nemo_runspec_nb.config.overrides import OverrideSet, apply_overrides_data
+from nemo_runspec_nb.config.overrides import (
+    OverrideMode,
+    OverrideSet,
+    apply_overrides_data,
+    check_override_mode,
+    has_path,
+    parse_override,
+)
 from nemo_runspec_nb.config.profiles import (
     ProfileLayer,
     _layers_of,
@@ -48,7 +62,7 @@ from nemo_runspec_nb.config.profiles import (
 )
 from nemo_runspec_nb.config.provenance import Provenance, ProvenanceRecorder
 from nemo_runspec_nb.config.resolvers import is_artifact_reference, resolve_run_interpolations
-from nemo_runspec_nb.errors import ConfigError, ProfileError
+from nemo_runspec_nb.errors import ConfigError, OverrideError, ProfileError
 
 if TYPE_CHECKING:
     from nemo_runspec_nb.spec import Runspec
@@ -60,12 +74,17 @@ __all__ = [
     "compose_job_config",
     "extract_train_config",
     "generate_job_dir",
+    "parse_config",
+    "resolve_override_mode",
     "save_configs",
 ]
 
 YAML_OWNED_KEYS = ("container_image", "nodes", "gpus_per_node", "ntasks_per_node", "nproc_per_node")
 REMOTE_CODE_DIR = "/nemo_run/code"
 REMOTE_RUN_DIR = "/nemo_run"
+# Sections build_job_config fills from the profile and env.toml: parse_config leaves their
+# overrides to it, so they apply after the profile is merged.
+_LATE_SECTIONS = ("run", "artifacts")
 
 
 def _plain(config: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
@@ -100,6 +119,45 @@ class _EnvSource:
             )
         copied: dict[str, Any] = deep_copy(value)
         return copied
+
+    def override_mode(self) -> OverrideMode | None:
+        """env.toml ``[config] overrides`` (None when unset)."""
+        value = self.section("config").get("overrides")
+        if value is None:
+            return None
+        try:
+            return check_override_mode(value, key="config.overrides")
+        except OverrideError as exc:
+            raise ProfileError(exc.message, path=self.path, key="config.overrides", hint=exc.hint) from None
+
+
+def resolve_override_mode(
+    override_mode: str | None = None,
+    ctx: GlobalContext | None = None,
+    *,
+    runspec: Runspec | None = None,
+    env_file: Path | str | None = None,
+) -> OverrideMode:
+    """The override mode of a run: ``override_mode``, ``ctx.overrides``, env.toml, the recipe, else strict.
+
+    Raises:
+        OverrideError: a bad ``override_mode``/``ctx.overrides``. ProfileError: a bad env.toml value.
+
+    """
+    return _override_mode(override_mode, ctx, runspec, _EnvSource.read(env_file))
+
+
+def _override_mode(
+    explicit: str | None, ctx: GlobalContext | None, runspec: Runspec | None, env_source: _EnvSource
+) -> OverrideMode:
+    if explicit is not None:
+        return check_override_mode(explicit)
+    if ctx is not None and ctx.overrides is not None:
+        return check_override_mode(ctx.overrides, key="--overrides")
+    from_env = env_source.override_mode()
+    if from_env is not None:
+        return from_env
+    return runspec.config.overrides if runspec is not None else "strict"
 
 
 def _setter(target: dict[str, str], label: str) -> Callable[[str], None]:
@@ -175,6 +233,7 @@ def build_job_config(
     mode: Mode | None = None,
     profile: str | None = None,
     provenance: ProvenanceRecorder | None = None,
+    override_mode: str | None = None,
 ) -> DictConfig:
     """Build the full job config: ``train_config`` at the root plus the ``run`` section.
 
@@ -192,6 +251,12 @@ def build_job_config(
         mode: takes precedence over ``ctx.mode``.
         profile: takes precedence over ``ctx.profile``.
         provenance: records which layer set each key.
+        override_mode: ``"strict"`` or ``"open"`` (default: see the module docstring).
+
+    The overrides are applied after the profile is merged. A ``train_config``
+    from :func:`parse_config` records in ``run.cli.dotlist`` the tokens it
+    already applied; those are not applied twice (tokens for ``run.*`` and
+    ``artifacts.*`` are applied again, so the command line wins over the profile).
 
     Raises:
         ProfileError: the profile or its chain is invalid. OverrideError: a bad override.
@@ -199,8 +264,9 @@ def build_job_config(
     """
     ctx = ctx or GlobalContext()
     env_source = _EnvSource.read(env_file)
+    data = _plain(train_config)
     return _build(
-        _plain(train_config),
+        data,
         ctx,
         recipe_name,
         script_path,
@@ -212,7 +278,72 @@ def build_job_config(
         mode=mode,
         profile=profile,
         recorder=provenance,
+        override_mode=_override_mode(override_mode, ctx, runspec, env_source),
+        dotlist=_not_yet_applied(ctx.dotlist, _applied_dotlist(data)),
     )
+
+
+def _applied_dotlist(data: Mapping[str, Any]) -> list[str]:
+    """``run.cli.dotlist`` of a config :func:`parse_config` returned (``[]`` otherwise)."""
+    run = data.get("run")
+    cli = run.get("cli") if isinstance(run, Mapping) else None
+    tokens = cli.get("dotlist") if isinstance(cli, Mapping) else None
+    return [t for t in tokens if isinstance(t, str)] if isinstance(tokens, list) else []
+
+
+def _not_yet_applied(dotlist: Sequence[str], applied: Sequence[str]) -> list[str]:
+    """``dotlist`` without the tokens already applied, except those of the late sections."""
+    left = list(applied)
+    out = []
+    for token in dotlist:
+        if token in left and parse_override(token).path[0] not in _LATE_SECTIONS:
+            left.remove(token)
+            continue
+        out.append(token)
+    return out
+
+
+def parse_config(
+    ctx: GlobalContext,
+    config_dir: Path | str,
+    default_config: str = "default",
+    *,
+    runspec: Runspec | None = None,
+    env_file: Path | str | None = None,
+    override_mode: str | None = None,
+) -> DictConfig:
+    """Load ``ctx.config`` (else ``default_config``) from ``config_dir`` and apply ``ctx.dotlist``.
+
+    The seed's first step (then :func:`build_job_config`). Overrides of the
+    ``run`` and ``artifacts`` sections that the YAML cannot take yet (a key
+    only the profile or env.toml provides, such as ``run.env.partition``, or
+    a ``+``/``~`` there) are left for :func:`build_job_config`, which applies
+    them after merging the profile. The tokens applied here are listed in
+    ``run.cli.dotlist`` of the result (:func:`build_job_config` replaces it).
+
+    Raises:
+        ConfigError: the config is missing or invalid. OverrideError: a bad override.
+
+    """
+    name = ctx.config or default_config
+    fmt = runspec.config.format if runspec is not None else "omegaconf"
+    data = load_config_data(find_config_file(name, config_dir, format=fmt))
+    strictness = _override_mode(override_mode, ctx, runspec, _EnvSource.read(env_file))
+    applied: list[str] = []
+    for token in ctx.dotlist:
+        override = parse_override(token)
+        late = override.path[0] in _LATE_SECTIONS
+        if late and not (override.op in ("set", "force_add") and has_path(data, override.path)):
+            continue
+        apply_overrides_data(data, [override], mode=strictness)
+        applied.append(token)
+    if applied and data.get("run") is None:
+        data["run"] = {}
+    run = data.get("run") if applied else None
+    if isinstance(run, dict):
+        cli = run.get("cli")
+        run["cli"] = {**(cli if isinstance(cli, dict) else {}), "dotlist": applied}
+    return OmegaConf.create(data)
 
 
 def _script_text(script_path: str | Path | None, runspec: Runspec | None) -> str | None:
@@ -235,6 +366,8 @@ def _build(
     mode: Mode | None,
     profile: str | None,
     recorder: ProvenanceRecorder | None,
+    override_mode: OverrideMode = "strict",
+    dotlist: Sequence[str] | None = None,
 ) -> DictConfig:
     def rec(label: str) -> Any:
         return recorder.recorder(label) if recorder is not None else None
@@ -307,10 +440,14 @@ def _build(
 
     job["run"] = {**existing_run, **run_updates}
 
+    on_new = recorder.mark_new if recorder is not None else None
     for override_set in overrides:
-        apply_overrides_data(job, override_set.entries, record=rec(override_set.label))
-    if ctx.dotlist:
-        apply_overrides_data(job, list(ctx.dotlist), record=rec("override:cli"))
+        apply_overrides_data(
+            job, override_set.entries, record=rec(override_set.label), mode=override_mode, on_new=on_new
+        )
+    cli_tokens = list(ctx.dotlist if dotlist is None else dotlist)
+    if cli_tokens:
+        apply_overrides_data(job, cli_tokens, record=rec("override:cli"), mode=override_mode, on_new=on_new)
     return OmegaConf.create(job)
 
 
@@ -327,6 +464,7 @@ class ComposedConfig:
     profile_chain: tuple[str, ...] = ()
     env_file: Path | None = None
     context: GlobalContext = field(default_factory=GlobalContext)
+    override_mode: OverrideMode = "strict"
 
     def train_config(self, *, for_remote: bool = False, repo_root: Path | str | None = None) -> DictConfig:
         """The script's config (see :func:`extract_train_config`)."""
@@ -345,6 +483,7 @@ def compose_job_config(
     argv: Sequence[str] = (),
     passthrough: Sequence[str] = (),
     provenance: bool = True,
+    override_mode: str | None = None,
 ) -> ComposedConfig:
     """The whole pipeline: find and load the config, build the job config, apply overrides.
 
@@ -360,6 +499,8 @@ def compose_job_config(
         argv: the command line, kept in ``run.cli.argv``.
         passthrough: arguments for the script, kept in ``run.cli.passthrough``.
         provenance: record which layer set each key (``ComposedConfig.provenance``).
+        override_mode: ``"strict"`` or ``"open"`` for this run (None: env.toml
+            ``[config] overrides``, else the recipe's, else strict).
 
     """
     if config is None and runspec is None:
@@ -381,6 +522,7 @@ def compose_job_config(
         passthrough=list(passthrough),
     )
     env_source = _EnvSource.read(env_file)
+    strictness = _override_mode(override_mode, None, runspec, env_source)
     chain: tuple[str, ...] = ()
     if profile:
         chain = tuple(layer.name for layer in _layers_of(env_source.data, env_source.path, profile))
@@ -397,11 +539,12 @@ def compose_job_config(
         mode=mode,
         profile=profile,
         recorder=recorder,
+        override_mode=strictness,
     )
     prov = None
     if recorder is not None:
         prov = recorder.finish(OmegaConf.to_container(job, resolve=False))  # type: ignore[arg-type]
-    return ComposedConfig(job, path, prov, chain, env_source.path, ctx)
+    return ComposedConfig(job, path, prov, chain, env_source.path, ctx, strictness)
 
 
 # --------------------------------------------------------------------------- train.yaml

@@ -17,11 +17,18 @@ A YAML mapping (a notebook cell body) goes through the same checks: nested
 mappings are followed as long as the config has a mapping there, so
 ``{train: {lr: 0.1}}`` is the override ``train.lr=0.1``; mapping keys may carry
 the ``+``/``++``/``~`` prefixes and dots (``"+train.new_key": 1``).
+
+Two modes decide what ``a.b=VALUE`` does when ``a.b`` is not in the config:
+``"strict"`` (the default) raises; ``"open"`` adds it, for a partial YAML over
+a config the recipe builds in code, unless the missing name is one or two
+edits away from an existing sibling (``micro_batch_sise`` next to
+``micro_batch_size``): a typo stays an error in both modes, and ``+a.b=VALUE``
+adds it anyway. Every key an override creates is reported to ``on_new``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,10 +38,13 @@ from omegaconf import DictConfig, OmegaConf
 from nemo_runspec_nb.config._tree import all_keys, deep_copy, join_key, merge_into, record_tree
 from nemo_runspec_nb.config._yaml import parse_yaml_text, yaml_error_line
 from nemo_runspec_nb.config.provenance import ProvenanceRecorder
-from nemo_runspec_nb.errors import OverrideError, suggest
+from nemo_runspec_nb.errors import OverrideError, did_you_mean, suggest
+from nemo_runspec_nb.spec.models import OVERRIDE_MODES, OverrideMode
 
 __all__ = [
+    "OVERRIDE_MODES",
     "Override",
+    "OverrideMode",
     "OverrideSet",
     "apply_dotlist_overrides",
     "apply_mapping_overrides",
@@ -43,6 +53,7 @@ __all__ = [
 
 OverrideOp = Literal["set", "add", "force_add", "delete"]
 Segment = str | int
+NewKeyCallback = Callable[[str], None]
 _NO_VALUE: Any = object()
 _KEY_STOP = frozenset(".[]=")
 
@@ -237,19 +248,89 @@ def _missing_key(override: Override, depth: int, node: Mapping[Any, Any]) -> Ove
     parts = [f"Did you mean '{found[0]}'?"] if found else []
     if override.op == "set":
         parts.append(f"To add a new key use '+{override.token or override.key}'")
+        if not found:
+            parts.append("(or allow new keys for the run: open overrides, e.g. --overrides open)")
     return OverrideError(
         f"override '{override}': key '{wanted}' is not in the config", key=override.key, hint=" ".join(parts)
     )
 
 
-def apply_override(data: dict[str, Any], override: Override, record: Any = None) -> None:
-    """Apply one parsed override to a plain config dict, in place."""
+def _edit_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) turning ``a`` into ``b``."""
+    previous: list[int] = []
+    current = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        before, previous, current = previous, current, [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+    return current[len(b)]
+
+
+def _typo_of(name: str, siblings: Sequence[Any]) -> str | None:
+    """The existing sibling ``name`` is most likely a misspelling of, if any.
+
+    Close means one edit for names up to 7 characters, two for longer ones,
+    ignoring case: ``lrr``/``lr`` and ``micro_batch_sise``/``micro_batch_size``
+    are typos, ``max_lr``/``min_lr`` and ``global_batch_size``/``micro_batch_size``
+    are different keys.
+    """
+    limit = 1 if len(name) <= 7 else 2
+    best: tuple[int, str] | None = None
+    for sibling in siblings:
+        text = str(sibling)
+        if abs(len(text) - len(name)) > limit:
+            continue
+        distance = _edit_distance(name.lower(), text.lower())
+        if distance <= limit and (best is None or distance < best[0]):
+            best = (distance, text)
+    return best[1] if best is not None else None
+
+
+def _may_add(node: Any, override: Override, depth: int, mode: OverrideMode) -> bool:
+    """Open mode: may ``override`` create the missing key at ``depth`` of ``node``? (raises for a typo)."""
+    if mode != "open" or override.op != "set" or not isinstance(node, dict):
+        return False
+    seg = override.path[depth]
+    close = _typo_of(str(seg), list(node))
+    if close is None:
+        return True
+    prefix = _describe(override.path[:depth])
+    wanted = _describe(override.path[: depth + 1])
+    raise OverrideError(
+        f"override '{override}': key '{wanted}' is not in the config",
+        key=override.key,
+        hint=f"Did you mean '{join_key(prefix, close)}'? A name this close to an existing key is "
+        f"not added as a new key; to add it anyway use '+{override.token or override.key}'",
+    )
+
+
+def apply_override(
+    data: dict[str, Any],
+    override: Override,
+    record: Any = None,
+    *,
+    mode: OverrideMode = "strict",
+    on_new: NewKeyCallback | None = None,
+) -> None:
+    """Apply one parsed override to a plain config dict, in place.
+
+    ``mode="open"`` lets ``key=value`` add a key the config lacks (see the
+    module docstring); ``on_new`` gets the dotted key of the top-most key the
+    override created, whatever the mode.
+    """
     create = override.op in ("add", "force_add")
     node: Any = data
     prov_parts: list[str] = []
     in_list = False
+    created: str | None = None
     for depth, seg in enumerate(override.path[:-1]):
-        key = _child_key(node, seg, override, depth, create)
+        missing = isinstance(node, dict) and _child_key(node, seg, override, depth, True) not in node
+        key = _child_key(
+            node, seg, override, depth, create or (missing and _may_add(node, override, depth, mode))
+        )
         if not in_list:
             if isinstance(node, list):
                 in_list = True
@@ -257,6 +338,8 @@ def apply_override(data: dict[str, Any], override: Override, record: Any = None)
                 prov_parts.append(str(key))
         if isinstance(node, dict) and key not in node:
             node[key] = {}
+            if created is None and not in_list:
+                created = ".".join(prov_parts)
         node = node[key]
     last = override.path[-1]
     depth = len(override.path) - 1
@@ -283,8 +366,12 @@ def apply_override(data: dict[str, Any], override: Override, record: Any = None)
             )
         del node[exists_key]
         return
-    if override.op == "set" and not exists:
+    if override.op == "set" and not exists and not _may_add(node, override, depth, mode):
         raise _missing_key(override, depth, node)
+    if not exists and not in_list and created is None:
+        created = prov_key
+    if created is not None and on_new is not None:
+        on_new(created)
     if override.op == "add" and exists:
         raise OverrideError(
             f"override '{override}': key '{override.key}' already exists",
@@ -323,6 +410,11 @@ def _lookup(data: Any, path: Sequence[Segment]) -> Any:
         else:
             return _NO_VALUE
     return node
+
+
+def has_path(data: Any, path: Sequence[Segment]) -> bool:
+    """Whether ``data`` has a value at ``path`` (the segments of a parsed override)."""
+    return _lookup(data, path) is not _NO_VALUE
 
 
 def _mapping_overrides(
@@ -383,6 +475,8 @@ def apply_overrides_data(
     entries: Sequence[str | Override] | Mapping[str, Any] | str,
     *,
     record: Any = None,
+    mode: OverrideMode = "strict",
+    on_new: NewKeyCallback | None = None,
 ) -> list[Override]:
     """Apply dotlist tokens, a mapping or YAML text to a plain dict in place; returns what was applied."""
     if isinstance(entries, (Mapping, str)):
@@ -390,8 +484,16 @@ def apply_overrides_data(
     else:
         parsed = [e if isinstance(e, Override) else parse_override(e) for e in entries]
     for override in parsed:
-        apply_override(data, override, record)
+        apply_override(data, override, record, mode=mode, on_new=on_new)
     return parsed
+
+
+def check_override_mode(value: Any, *, key: str = "overrides") -> OverrideMode:
+    """``value`` if it is ``"strict"`` or ``"open"``, else an OverrideError naming ``key``."""
+    if value in OVERRIDE_MODES:
+        return value  # type: ignore[no-any-return]
+    hint = " ".join(p for p in (did_you_mean(str(value), OVERRIDE_MODES), "Use 'strict' or 'open'") if p)
+    raise OverrideError(f"{key} = {value!r} is not an override mode", key=key, hint=hint)
 
 
 def _to_plain(config: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
@@ -410,8 +512,12 @@ def apply_dotlist_overrides(
     *,
     source: str = "cli",
     provenance: ProvenanceRecorder | None = None,
+    mode: OverrideMode = "strict",
 ) -> DictConfig:
     """Apply Hydra-style dotlist overrides; returns a new config (the input is not modified).
+
+    ``mode="open"`` adds keys the config lacks (typos of existing keys still
+    raise); ``provenance`` also learns which keys are new.
 
     Raises:
         OverrideError: a malformed token (naming it and the position) or a key
@@ -420,7 +526,8 @@ def apply_dotlist_overrides(
     """
     data = _to_plain(config)
     record = provenance.recorder(f"override:{source}") if provenance is not None else None
-    apply_overrides_data(data, list(dotlist), record=record)
+    on_new = provenance.mark_new if provenance is not None else None
+    apply_overrides_data(data, list(dotlist), record=record, mode=check_override_mode(mode), on_new=on_new)
     return OmegaConf.create(data)
 
 
@@ -430,9 +537,11 @@ def apply_mapping_overrides(
     *,
     source: str = "cell",
     provenance: ProvenanceRecorder | None = None,
+    mode: OverrideMode = "strict",
 ) -> DictConfig:
     """Apply overrides given as a YAML mapping (or YAML text, e.g. a cell body), with the same checks."""
     data = _to_plain(config)
     record = provenance.recorder(f"override:{source}") if provenance is not None else None
-    apply_overrides_data(data, mapping, record=record)
+    on_new = provenance.mark_new if provenance is not None else None
+    apply_overrides_data(data, mapping, record=record, mode=check_override_mode(mode), on_new=on_new)
     return OmegaConf.create(data)

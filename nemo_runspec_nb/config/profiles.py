@@ -1,6 +1,6 @@
 """env.toml: execution profiles with ``extends`` chains, plus the special sections.
 
-An ``env.toml`` holds named profiles (tables) and four special sections that
+An ``env.toml`` holds named profiles (tables) and five special sections that
 are not profiles::
 
     [base]
@@ -16,6 +16,7 @@ are not profiles::
     [cache]        git_dir = "..."         -> get_cache_config(), get_git_cache_dir()
     [artifacts]    backend/root, or a sub-table such as [artifacts.manifest] root = "..."
                                            -> get_artifacts_config()
+    [config]       overrides = "open"      -> how overrides of keys the YAML lacks are treated
 
 The file is found by :func:`find_env_file`: ``NEMOTRON_ENV_FILE`` if set, else
 the first ``env.toml`` walking up from the working directory, stopping at the
@@ -59,7 +60,7 @@ __all__ = [
 
 ENV_FILE_VAR = "NEMOTRON_ENV_FILE"
 ENV_FILE_NAME = "env.toml"
-SPECIAL_SECTIONS = frozenset({"wandb", "cli", "cache", "artifacts"})
+SPECIAL_SECTIONS = frozenset({"wandb", "cli", "cache", "artifacts", "config"})
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 

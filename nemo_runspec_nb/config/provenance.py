@@ -19,6 +19,10 @@ Source labels, lowest layer first:
 ==========================  ==============================================
 
 Lists are leaves (a list override is reported at the list's key).
+
+A leaf that an override created (a key the YAML and the other layers do not
+have: ``+key=...``, or ``key=...`` with open overrides) carries the note
+:data:`NEW_KEY_NOTE`; every other leaf has an empty note.
 """
 
 from __future__ import annotations
@@ -34,15 +38,21 @@ if TYPE_CHECKING:
     import pandas as pd
 
 UNKNOWN_SOURCE = "unknown"
+NEW_KEY_NOTE = "new key (not in the YAML)"
+PROVENANCE_COLUMNS = ("key", "value", "source", "note")
 
 
 @dataclass(frozen=True)
 class ProvenanceRecord:
-    """One leaf of a composed config: its dotted key, its (unresolved) value and the layer that set it."""
+    """One leaf of a composed config: its dotted key, its (unresolved) value and the layer that set it.
+
+    ``note`` is :data:`NEW_KEY_NOTE` for a key an override added, else ``""``.
+    """
 
     key: str
     value: Any
     source: str
+    note: str = ""
 
 
 class Provenance(Sequence[ProvenanceRecord]):
@@ -80,28 +90,38 @@ class Provenance(Sequence[ProvenanceRecord]):
         """The records one layer set (e.g. ``"override:cli"``)."""
         return [r for r in self._records if r.source == source]
 
+    def new_keys(self) -> list[str]:
+        """The leaf keys an override added (not in the YAML or any other layer), in config order."""
+        return [r.key for r in self._records if r.note == NEW_KEY_NOTE]
+
     def to_records(self, *, redact: bool = True) -> list[dict[str, Any]]:
-        """Plain dicts ``{"key", "value", "source"}``; secret-looking values masked unless ``redact``."""
+        """Plain dicts ``{"key", "value", "source", "note"}``; secret values masked unless ``redact``."""
         return [
-            {"key": r.key, "value": redact_leaf(r.key, r.value) if redact else r.value, "source": r.source}
+            {
+                "key": r.key,
+                "value": redact_leaf(r.key, r.value) if redact else r.value,
+                "source": r.source,
+                "note": r.note,
+            }
             for r in self._records
         ]
 
     def to_frame(self, *, redact: bool = True) -> pd.DataFrame:
-        """A DataFrame with columns ``key``, ``value``, ``source`` (imports pandas on first use)."""
+        """A DataFrame with columns ``key``, ``value``, ``source``, ``note`` (imports pandas on first use)."""
         import pandas as pd
 
         rows = self.to_records(redact=redact)
-        return pd.DataFrame(rows, columns=["key", "value", "source"])
+        return pd.DataFrame(rows, columns=list(PROVENANCE_COLUMNS))
 
 
 class ProvenanceRecorder:
     """Collects, layer by layer, which source last wrote each leaf key."""
 
-    __slots__ = ("_sources",)
+    __slots__ = ("_new", "_sources")
 
     def __init__(self) -> None:
         self._sources: dict[str, str] = {}
+        self._new: set[str] = set()
 
     def record(self, key: str, source: str) -> None:
         """``source`` wrote the leaf ``key``."""
@@ -116,6 +136,10 @@ class ProvenanceRecorder:
 
         return _record
 
+    def mark_new(self, key: str) -> None:
+        """An override created ``key`` (and everything under it): it was in no lower layer."""
+        self._new.add(key)
+
     def record_tree(self, value: Any, prefix: str, source: str) -> None:
         """``source`` wrote ``value`` (maybe a mapping) at ``prefix``: record each of its leaves."""
         record_tree(value, prefix, self.recorder(source))
@@ -128,8 +152,14 @@ class ProvenanceRecorder:
             source = sources.get(key)
             if source is None:
                 source = _nearest_source(key, sources)
-            records.append(ProvenanceRecord(key, value, source))
+            records.append(ProvenanceRecord(key, value, source, NEW_KEY_NOTE if self._is_new(key) else ""))
         return Provenance(records)
+
+    def _is_new(self, key: str) -> bool:
+        if not self._new:
+            return False
+        parts = key.split(".")
+        return any(".".join(parts[:n]) in self._new for n in range(1, len(parts) + 1))
 
 
 def _nearest_source(key: str, sources: Mapping[str, str]) -> str:

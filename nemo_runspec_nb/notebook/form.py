@@ -43,6 +43,15 @@ def _error_html(text: str) -> str:
     )
 
 
+def _new_keys_html(keys: list[str]) -> str:
+    if not keys:
+        return ""
+    from ..config.provenance import NEW_KEY_NOTE
+
+    shown = ", ".join(f"<code>{html.escape(k)}</code>" for k in keys)
+    return f"<div class='nrs-new-keys' style='color:#9a6700'>&#9888; {NEW_KEY_NOTE}: {shown}</div>"
+
+
 class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
     """A form over one recipe: config, profile (run/batch), resources, overrides, Preview, Launch.
 
@@ -115,6 +124,15 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         )
         self.overrides_text.add_class("nrs-overrides-text")
         self.overrides_text.layout.width = "min(100%, 48em)"
+        self._default_override_mode = self._recipe_override_mode()
+        self.open_overrides = widgets.Checkbox(
+            value=self._default_override_mode == "open",
+            description="allow new keys (open overrides)",
+            indent=False,
+            tooltip="overrides may add keys the YAML lacks (keys the recipe defines in code); "
+            "typos of existing keys stay errors",
+        )
+        self.open_overrides.add_class("nrs-open-overrides")
         self.message = widgets.HTML()
         self.message.add_class("nrs-validation")
         self.preview_button = widgets.Button(description="Preview", icon="eye", layout=self._button_layout)
@@ -138,6 +156,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         self.nodes.observe(self._changed, names="value")
         self.gpus.observe(self._changed, names="value")
         self.overrides_text.observe(self._changed, names="value")
+        self.open_overrides.observe(self._changed, names="value")
         self.preview_button.on_click(self._on_preview)
         self.launch_button.on_click(self._on_launch)
         self.code_button.on_click(self._on_code)
@@ -155,6 +174,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
                 ),
                 self.editor,
                 self.overrides_text,
+                self.open_overrides,
                 self.message,
                 widgets.HBox([self.preview_button, self.launch_button, self.code_button]),
                 self.progress,
@@ -170,6 +190,23 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
     def selected_profile(self) -> str | None:
         """The chosen profile (None: this machine)."""
         return None if self.profile.value in (None, LOCAL) else str(self.profile.value)
+
+    @property
+    def override_mode(self) -> str:
+        """``open`` when the "allow new keys" box is ticked, else ``strict``."""
+        return "open" if self.open_overrides.value else "strict"
+
+    def _recipe_override_mode(self) -> str:
+        from ..config import resolve_override_mode
+
+        try:
+            return resolve_override_mode(runspec=self.recipe.runspec, env_file=self.recipe.session.env_file)
+        except RunspecError:
+            return "strict"  # composing shows the error
+
+    def _mode_argument(self) -> str | None:
+        """The mode to pass on: None while it is the recipe's (or env.toml's) own."""
+        return None if self.override_mode == self._default_override_mode else self.override_mode
 
     @property
     def selected_mode(self) -> str:
@@ -221,7 +258,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         self.message.value = (
             f"<span class='nrs-ok' style='color:#1a7f37'>&#10003; valid: {len(self.editor.leaves)} keys, "
             f"{count} override(s), runs on {html.escape(where)} ({self.selected_mode})</span>"
-        )
+        ) + _new_keys_html(job.new_keys)
         self.launch_button.disabled = False
         return job
 
@@ -238,6 +275,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
             self.selected_profile,
             self.selected_mode,
             source="widget",
+            override_mode=self._mode_argument(),
         )
 
     def code(self) -> tuple[str, str]:
@@ -252,6 +290,8 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
             flags += ["-c", str(self.config.value)]
         if self.selected_profile:
             flags += ["-r" if self.selected_mode == "run" else "-b", self.selected_profile]
+        if self._mode_argument() is not None:
+            flags += ["--overrides", self.override_mode]
         tokens = self.dotlist() + self.text_overrides()
         head = " ".join(shlex.quote(part) for part in [path, *flags])
         cell = f"%%recipe {head}\n" + "\n".join(tokens) if tokens else f"%recipe {head}"
@@ -269,7 +309,12 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
 
         try:
             base = self.recipe.compose(
-                self.config.value, (), self.selected_profile, self.selected_mode, source="widget"
+                self.config.value,
+                (),
+                self.selected_profile,
+                self.selected_mode,
+                source="widget",
+                override_mode=self._mode_argument(),
             )
         except RunspecError as exc:
             self._execution = {}

@@ -10,7 +10,7 @@ reaches the user as IPython's :class:`~IPython.core.error.UsageError` (one
 line, no traceback); anything else keeps its traceback.
 
 Settings are traitlets, so ``%config RunspecMagics.profile = "local-slurm"``
-works (also ``env_file``, ``artifacts_root``, ``poll`` and ``tail``).
+works (also ``env_file``, ``artifacts_root``, ``overrides``, ``poll`` and ``tail``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
-from traitlets import Float, Int, Unicode, observe
+from traitlets import Enum, Float, Int, Unicode, observe
 
 from ..errors import RunspecError, did_you_mean
 
@@ -75,6 +75,11 @@ def _recipe_parser() -> _ArgumentParser:
     where.add_argument("-r", "--run", metavar="PROFILE", help="attached run on an env.toml profile")
     where.add_argument("-b", "--batch", metavar="PROFILE", help="detached (batch) run on an env.toml profile")
     p.add_argument("-d", "--dry-run", action="store_true", help="preview only: nothing is launched")
+    p.add_argument(
+        "--overrides",
+        choices=("strict", "open"),
+        help="open: overrides may add keys the YAML lacks (typos of existing keys still fail)",
+    )
     p.add_argument("--name", metavar="VAR", help="also store the result in this variable")
     return p
 
@@ -141,6 +146,13 @@ class RunspecMagics(Magics):
         None,
         allow_none=True,
         help="Artifact registry root (a path or fsspec URL). Default: env.toml [artifacts] or .nemotron.",
+    ).tag(config=True)
+    overrides = Enum(
+        ("strict", "open"),
+        None,
+        allow_none=True,
+        help="Override mode of %%recipe when the cell gives no --overrides: 'open' lets overrides add "
+        "keys the YAML lacks. Default: env.toml [config] overrides, else the recipe's, else strict.",
     ).tag(config=True)
     poll = Float(1.0, help="Seconds between status refreshes of the job monitor.").tag(config=True)
     tail = Int(30, help="Log lines the job monitor shows.").tag(config=True)
@@ -216,7 +228,7 @@ class RunspecMagics(Magics):
     def recipe_cell(self, line: str, cell: str | None = None) -> Any:
         """Compose a recipe with the cell's overrides; ``-d`` previews, otherwise it launches.
 
-        Usage: ``%%recipe PATH [-c CONFIG] [-r PROFILE | -b PROFILE] [-d] [--name VAR]``
+        Usage: ``%%recipe PATH [-c CONFIG] [-r PROFILE | -b PROFILE] [-d] [--overrides MODE] [--name VAR]``
         (``%recipe ...`` on one line: no overrides).
         """
         args = parse_magic_args(_recipe_parser(), line)
@@ -230,7 +242,15 @@ class RunspecMagics(Magics):
             profile, mode = args.batch, "batch"
         elif self.profile:
             profile, mode = self.profile, "batch"
-        job = recipe.compose(args.config, cell or "", profile, mode, source="cell", argv=shlex.split(line))
+        job = recipe.compose(
+            args.config,
+            cell or "",
+            profile,
+            mode,
+            source="cell",
+            argv=shlex.split(line),
+            override_mode=args.overrides or self.overrides,
+        )
         if args.dry_run:
             result: Any = job
         elif mode == "run":

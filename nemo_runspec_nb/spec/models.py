@@ -12,9 +12,11 @@ from typing import Any, Literal
 Launch = Literal["torchrun", "ray", "direct", "python"]
 ConfigFormat = Literal["omegaconf", "yaml", "json"]
 GpusPerNode = int | Literal["gpu"]
+OverrideMode = Literal["strict", "open"]
 
 LAUNCH_METHODS: tuple[str, ...] = ("torchrun", "ray", "direct", "python")
 CONFIG_FORMATS: tuple[str, ...] = ("omegaconf", "yaml", "json")
+OVERRIDE_MODES: tuple[str, ...] = ("strict", "open")
 DEFAULT_CMD = "python {script} --config {config}"
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
@@ -40,11 +42,19 @@ class RunspecRun:
 
 @dataclass(frozen=True)
 class RunspecConfig:
-    """Where the recipe's configs live (``[tool.runspec.config]``)."""
+    """Where the recipe's configs live (``[tool.runspec.config]``).
+
+    ``overrides`` says how overrides of keys the YAML lacks are treated:
+    ``"strict"`` (an error unless written ``+key=...``; right for a complete
+    config) or ``"open"`` (added and marked as new; right for a partial YAML
+    over a config the recipe builds in code). A typo of an existing key is an
+    error in both modes.
+    """
 
     dir: str = "./config"
     default: str = "default"
     format: ConfigFormat = "omegaconf"
+    overrides: OverrideMode = "strict"
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,7 @@ class Runspec:
                 "dir": self.config.dir,
                 "default": self.config.default,
                 "format": self.config.format,
+                "overrides": self.config.overrides,
                 "config_dir": str(self.config_dir),
             },
             "resources": {

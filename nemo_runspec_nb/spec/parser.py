@@ -20,6 +20,7 @@ from ._pep723 import Block, normalize_text, script_block
 from .models import (
     CONFIG_FORMATS,
     LAUNCH_METHODS,
+    OVERRIDE_MODES,
     GpusPerNode,
     Runspec,
     RunspecConfig,
@@ -38,7 +39,7 @@ SUPPORTED_SCHEMAS = ("1",)
 
 _TOP_KEYS = ("schema", "docs", "name", "image", "setup", "run", "config", "resources", "env")
 _RUN_KEYS = ("launch", "cmd", "workdir")
-_CONFIG_KEYS = ("dir", "default", "format")
+_CONFIG_KEYS = ("dir", "default", "format", "overrides")
 _RESOURCE_KEYS = ("nodes", "gpus_per_node")
 _TOML_LINE_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
 _ROOT = ("tool", "runspec")
@@ -172,6 +173,7 @@ def _build(block: Block, data: dict[str, Any], script: Path) -> Runspec:
         dir=config_dir,
         default=config_default,
         format=cast(Any, check.choice(cfg_t, _ROOT + ("config", "format"), "omegaconf", CONFIG_FORMATS)),
+        overrides=cast(Any, check.choice(cfg_t, _ROOT + ("config", "overrides"), "strict", OVERRIDE_MODES)),
     )
 
     gpus_key = _ROOT + ("resources", "gpus_per_node")

@@ -33,6 +33,7 @@ LAUNCH_PANEL = """\
 │ --dry-run       -d      <bool>   Show what would run; launch nothing.                            │
 │ --stage                 <bool>   Write the job dir (configs) without submitting.                 │
 │ --force-squash          <bool>   Re-squash the container image.                                  │
+│ --overrides             MODE     strict or open (open: key=value may add keys the YAML lacks).   │
 ╰──────────────────────────────────────────────────────────────────────────────────────────────────╯"""
 
 RUN_HEADER = """\

@@ -23,12 +23,14 @@ SEED_NAMES = {
     "get_cache_config",
     "get_artifacts_config",
     "get_git_cache_dir",
+    "parse_config",
 }
 
 OURS = {
     "AUTO_MOUNT_MARKER",
     "ENV_FILE_VAR",
     "MASK",
+    "OVERRIDE_MODES",
     "SPECIAL_SECTIONS",
     "YAML_OWNED_KEYS",
     "ArtifactLike",
@@ -38,6 +40,7 @@ OURS = {
     "GitMount",
     "Mode",
     "Override",
+    "OverrideMode",
     "OverrideSet",
     "ProfileLayer",
     "Provenance",
@@ -55,6 +58,7 @@ OURS = {
     "redact",
     "redact_text",
     "register_resolvers",
+    "resolve_override_mode",
     "resolve_run_interpolations",
 }
 

@@ -102,9 +102,12 @@ def test_one_record_per_leaf_of_the_final_config(composed):
     assert [r.key for r in prov.by_source("override:cell")] == ["train.warmup"]
 
 
-def test_frame_has_key_value_source_and_redacts(composed):
+def test_frame_has_key_value_source_note_and_redacts(composed):
     frame = composed.provenance.to_frame()
-    assert list(frame.columns) == ["key", "value", "source"]
+    assert list(frame.columns) == ["key", "value", "source", "note"]
+    notes = frame.set_index("key")["note"]
+    assert notes["train.extra.x"] == "new key (not in the YAML)"  # added with +train.extra=...
+    assert notes["train.lr"] == ""
     assert len(frame) == len(composed.provenance)
     row = frame[frame.key == "run.env.env_vars.API_TOKEN"].iloc[0]
     assert row.value == "****"
