@@ -27,7 +27,7 @@ in previews.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +41,7 @@ __all__ = [
     "LAUNCHERS",
     "RDZV_PORT",
     "build_command",
+    "rendezvous_setup",
     "render_run_script",
     "resolve_workdir",
 ]
@@ -48,6 +49,7 @@ __all__ = [
 DEFAULT_CMD = "python {script} --config {config}"
 LAUNCHERS: tuple[str, ...] = ("torchrun", "ray", "direct", "python")
 RDZV_PORT = 29500
+RDZV_HOST_VAR, RDZV_PORT_VAR = "MASTER_ADDR", "MASTER_PORT"
 _PYTHONS = ("python", "python3")
 
 
@@ -62,13 +64,30 @@ def _torchrun_prefix(nodes: int, gpus_per_node: int | str, nproc_per_node: int |
     if nodes > 1:
         args += [
             f"--nnodes={nodes}",
-            "--rdzv_backend=c10d",
-            f'--rdzv_endpoint="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)":{RDZV_PORT}',
+            '--node_rank="$SLURM_NODEID"',
             '--rdzv_id="$SLURM_JOB_ID"',
+            "--rdzv_backend=c10d",
+            f'--rdzv_endpoint="${RDZV_HOST_VAR}:${RDZV_PORT_VAR}"',
         ]
     else:
         args.append("--standalone")
     return args
+
+
+def rendezvous_setup(port: int = RDZV_PORT) -> list[str]:
+    """Batch-script lines that export the rendezvous address of a multi-node torchrun job.
+
+    They run in the sbatch script, on the first node and outside any container, so the
+    job's image needs no Slurm client. ``head_node`` is the first host of the allocation
+    that nemo-run's batch script computes (from ``scontrol show hostnames``); the fallback
+    computes it the same way. The host name is used, not ``hostname --ip-address``, which
+    is a loopback address on hosts that map their own name to ``127.0.1.1``.
+    """
+    return [
+        "# torchrun rendezvous: the first node of the allocation (resolved here, outside the container)",
+        f'export {RDZV_HOST_VAR}="${{head_node:-$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)}}"',
+        f"export {RDZV_PORT_VAR}={int(port)}",
+    ]
 
 
 def build_command(
@@ -79,6 +98,7 @@ def build_command(
     nodes: int = 1,
     gpus_per_node: int | str = 0,
     nproc_per_node: int | None = None,
+    args: Sequence[str] = (),
 ) -> str:
     """The shell command line for the job (one line, quoted for bash).
 
@@ -89,6 +109,7 @@ def build_command(
         nodes: Nodes of the job (torchrun's ``--nnodes``).
         gpus_per_node: GPUs per node; ``"gpu"`` lets torchrun count them; 0 runs on CPU.
         nproc_per_node: Processes per node for torchrun, overriding the GPU count.
+        args: Arguments for the script, appended to the template (each shell quoted).
 
     Raises:
         LaunchError: unknown ``run.launch``, or a template with an unknown placeholder.
@@ -112,6 +133,8 @@ def build_command(
             key="run.cmd",
             hint="The template may use {script} and {config} only (double other braces: {{ }})",
         ) from None
+    if args:
+        line = " ".join([line, *(shlex.quote(str(a)) for a in args)])
     if launch != "torchrun":
         return line
     words = line.split(maxsplit=1)

@@ -61,6 +61,8 @@ class LaunchRequest:
         nemorun_home: Where nemo-run keeps its experiment dirs; ``None`` means
             ``<project>/.nemotron/nemorun`` next to the jobs directory.
         extra_secret_names: Further env var names to treat as secret whatever they look like.
+        script_args: Arguments for the script, appended to its command line (the CLI's
+            passthrough arguments: ``runspec run x.py --flag value``).
 
     """
 
@@ -75,6 +77,7 @@ class LaunchRequest:
     packager: Any = None
     nemorun_home: Path | None = None
     extra_secret_names: tuple[str, ...] = ()
+    script_args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.mode not in LAUNCH_MODES:
@@ -92,6 +95,13 @@ class LaunchRequest:
         object.__setattr__(self, "profile", _frozen(self.profile))
         object.__setattr__(self, "env_vars", _frozen({str(k): str(v) for k, v in self.env_vars.items()}))
         object.__setattr__(self, "extra_secret_names", tuple(self.extra_secret_names))
+        if isinstance(self.script_args, str):
+            raise LaunchError(
+                "script_args must be a list of arguments, not a string",
+                key="script_args",
+                hint="e.g. script_args=['--flag', 'value']",
+            )
+        object.__setattr__(self, "script_args", tuple(str(a) for a in self.script_args))
 
     @property
     def train_config(self) -> Path:
