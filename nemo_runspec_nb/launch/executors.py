@@ -63,6 +63,7 @@ PROFILE_KEYS: Mapping[str, tuple[str, ...]] = {
         "identity",
         "port",
         "remote_job_dir",
+        "remote_artifacts_root",
         "account",
         "partition",
         "run_partition",
