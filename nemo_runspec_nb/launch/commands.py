@@ -41,8 +41,8 @@ __all__ = [
     "LAUNCHERS",
     "RDZV_PORT",
     "build_command",
-    "rendezvous_setup",
     "render_run_script",
+    "rendezvous_setup",
     "resolve_workdir",
 ]
 
@@ -83,9 +83,10 @@ def rendezvous_setup(port: int = RDZV_PORT) -> list[str]:
     computes it the same way. The host name is used, not ``hostname --ip-address``, which
     is a loopback address on hosts that map their own name to ``127.0.1.1``.
     """
+    first_host = '$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)'
     return [
         "# torchrun rendezvous: the first node of the allocation (resolved here, outside the container)",
-        f'export {RDZV_HOST_VAR}="${{head_node:-$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)}}"',
+        f'export {RDZV_HOST_VAR}="${{head_node:-{first_host}}}"',
         f"export {RDZV_PORT_VAR}={int(port)}",
     ]
 
