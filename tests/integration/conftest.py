@@ -1,12 +1,15 @@
-"""Fixtures for jobs launched for real: a tiny recipe, requests, cleanup, the local Slurm cluster."""
+"""Fixtures for jobs launched for real: a tiny recipe, requests, cleanup, the local Slurm clusters."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +71,127 @@ def slurm_cluster() -> None:
     if reason:
         print(f"SKIP slurm tests: {reason}")
         pytest.skip(reason)
+
+
+GPU_SLURM_ENV_FILE = Path("/etc/slurm-gpu/nrs-gpu.env")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class GpuSlurm:
+    """The GPU-shaped cluster of scripts/gpu-slurm/start.sh, as tests use it.
+
+    ``mounts`` are the ``src:dst`` bind mounts a containerised job needs to run this
+    process's Python: the base interpreter, the venv and the repository (the editable
+    install), each at its own path. Add the job's own directories to them.
+    """
+
+    conf: Path
+    partition: str
+    account: str
+    nodes: int
+    gpus_per_node: int
+    image: str
+    mounts: tuple[str, ...]
+
+    @property
+    def env(self) -> dict[str, str]:
+        """This process's environment with SLURM_CONF selecting the GPU cluster."""
+        return {**os.environ, "SLURM_CONF": str(self.conf)}
+
+    def run(self, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """Run a Slurm command (sbatch, squeue, ...) against the GPU cluster."""
+        return subprocess.run(
+            list(argv), capture_output=True, text=True, timeout=timeout, check=False, env=self.env
+        )
+
+
+def _gpu_slurm_settings() -> dict[str, str]:
+    """NRS_GPU_SLURM_* from the environment, else from the file start.sh writes."""
+    found: dict[str, str] = {}
+    if GPU_SLURM_ENV_FILE.is_file():
+        for line in GPU_SLURM_ENV_FILE.read_text().splitlines():
+            key, sep, value = line.partition("=")
+            if sep and not key.startswith("#"):
+                found[key.strip()] = value.strip()
+    found.update({k: v for k, v in os.environ.items() if k.startswith("NRS_GPU_SLURM_")})
+    return found
+
+
+def _container_mounts() -> tuple[str, ...]:
+    paths = [Path(sys.base_prefix), Path(sys.prefix).resolve(), REPO]
+    unique = dict.fromkeys(str(p) for p in paths)
+    return tuple(f"{p}:{p}" for p in unique)
+
+
+def gpu_slurm_state() -> GpuSlurm | str:
+    """The GPU-shaped cluster when every node is up with its GPUs, else why not."""
+    start = "run scripts/gpu-slurm/start.sh (or unset NRS_SKIP_GPU_SLURM for scripts/test.sh)"
+    settings = _gpu_slurm_settings()
+    conf = Path(settings.get("NRS_GPU_SLURM_CONF", "/etc/slurm-gpu/slurm.conf"))
+    if not conf.is_file():
+        return f"no GPU-shaped Slurm cluster config at {conf}; {start}"
+    if shutil.which("sinfo") is None:
+        return f"Slurm is not installed ('sinfo' not on PATH); {start}"
+    env = {**os.environ, "SLURM_CONF": str(conf)}
+    try:
+        proc = subprocess.run(
+            ["sinfo", "-h", "-N", "-o", "%N %T %G"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        return f"sinfo timed out: the controller of {conf} does not answer; {start}"
+    if proc.returncode != 0:
+        return f"the GPU-shaped Slurm cluster is down ({proc.stderr.strip()}); {start}"
+    nodes = int(settings.get("NRS_GPU_SLURM_NODES", "2"))
+    gpus = int(settings.get("NRS_GPU_SLURM_GPUS_PER_NODE", "4"))
+    ready = [
+        line.split()[0]
+        for line in proc.stdout.splitlines()
+        if len(line.split()) == 3
+        and line.split()[1].rstrip("*~#") in ("idle", "mixed", "allocated", "completing")
+        and line.split()[2] == f"gpu:{gpus}"
+    ]
+    if len(ready) < nodes:
+        listing = proc.stdout.strip()
+        return f"only {len(ready)} of {nodes} GPU nodes can take jobs (sinfo: {listing!r}); {start}"
+    image = settings.get("NRS_GPU_SLURM_IMAGE", "")
+    if not image or not Path(image).is_file():
+        return f"the GPU cluster has no container image ({image or 'none'}); {start}"
+    return GpuSlurm(
+        conf=conf,
+        partition=settings.get("NRS_GPU_SLURM_PARTITION", "gpu"),
+        account="default",
+        nodes=nodes,
+        gpus_per_node=gpus,
+        image=image,
+        mounts=_container_mounts(),
+    )
+
+
+@pytest.fixture(scope="session")
+def gpu_slurm_cluster() -> GpuSlurm:
+    """The GPU-shaped cluster, or skip (saying why) when it is not up."""
+    state = gpu_slurm_state()
+    if isinstance(state, str):
+        print(f"SKIP gpu_slurm tests: {state}")
+        pytest.skip(state)
+    return state
+
+
+@pytest.fixture
+def gpu_slurm(gpu_slurm_cluster: GpuSlurm, monkeypatch: pytest.MonkeyPatch) -> GpuSlurm:
+    """The GPU-shaped cluster, selected for this test: SLURM_CONF points at it.
+
+    Every Slurm command the test (or the library under test) runs goes to the GPU
+    cluster; other tests keep the single-node one.
+    """
+    monkeypatch.setenv("SLURM_CONF", str(gpu_slurm_cluster.conf))
+    return gpu_slurm_cluster
 
 
 @pytest.fixture
