@@ -74,20 +74,22 @@ def _torchrun_prefix(nodes: int, gpus_per_node: int | str, nproc_per_node: int |
     return args
 
 
-def rendezvous_setup(port: int = RDZV_PORT) -> list[str]:
+def rendezvous_setup(base_port: int = RDZV_PORT) -> list[str]:
     """Batch-script lines that export the rendezvous address of a multi-node torchrun job.
 
     They run in the sbatch script, on the first node and outside any container, so the
     job's image needs no Slurm client. ``head_node`` is the first host of the allocation
     that nemo-run's batch script computes (from ``scontrol show hostnames``); the fallback
     computes it the same way. The host name is used, not ``hostname --ip-address``, which
-    is a loopback address on hosts that map their own name to ``127.0.1.1``.
+    is a loopback address on hosts that map their own name to ``127.0.1.1``. The port is
+    ``base_port`` plus the job id modulo 10000, so two jobs that share their first node
+    (each with some of its GPUs) do not meet in one rendezvous store.
     """
     first_host = '$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)'
     return [
         "# torchrun rendezvous: the first node of the allocation (resolved here, outside the container)",
         f'export {RDZV_HOST_VAR}="${{head_node:-{first_host}}}"',
-        f"export {RDZV_PORT_VAR}={int(port)}",
+        f"export {RDZV_PORT_VAR}=$(({int(base_port)} + SLURM_JOB_ID % 10000))",
     ]
 
 

@@ -89,7 +89,7 @@ def test_the_slurm_preview_shows_the_per_node_torchrun_command(recipes: Path) ->
     sbatch = preview.script.splitlines()
     exports = [
         'export MASTER_ADDR="${head_node:-$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)}"',
-        "export MASTER_PORT=29500",
+        "export MASTER_PORT=$((29500 + SLURM_JOB_ID % 10000))",
     ]
     at = sbatch.index(exports[0])
     assert sbatch[at + 1] == exports[1]

@@ -64,7 +64,7 @@ def test_rendezvous_setup_exports_the_head_node_for_the_batch_script():
     assert rendezvous_setup() == [
         "# torchrun rendezvous: the first node of the allocation (resolved here, outside the container)",
         'export MASTER_ADDR="${head_node:-$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)}"',
-        "export MASTER_PORT=29500",
+        "export MASTER_PORT=$((29500 + SLURM_JOB_ID % 10000))",
     ]
 
 
