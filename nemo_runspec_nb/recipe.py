@@ -494,7 +494,10 @@ class ComposedJob:
         wandb = get_wandb_config(self.recipe.session.env_file) if self.recipe.session.env_file else {}
         env = build_env_vars(self.execution, wandb)
         execution = self.execution if self.profile else {}
-        if execution.get("executor", "local") == "local" or execution.get("tunnel") == "local":
+        executor = execution.get("executor", "local")
+        # A Slurm profile without `tunnel` uses the local tunnel unless it names a `host`.
+        tunnel = execution.get("tunnel") or ("ssh" if execution.get("host") else "local")
+        if executor == "local" or (executor == "slurm" and tunnel == "local"):
             # Same machine: the job uses the interpreter (virtualenv) that launched it.
             interpreter_dir = str(Path(sys.executable).parent)
             env["PATH"] = os.pathsep.join([interpreter_dir, os.environ.get("PATH", os.defpath)])

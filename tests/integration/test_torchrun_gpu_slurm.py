@@ -60,7 +60,6 @@ def _profile(cluster: Any, tmp_path: Path) -> str:
         f"""
         [{PROFILE}]
         executor = "slurm"
-        tunnel = "local"
         account = "{cluster.account}"
         partition = "{cluster.partition}"
         nodes = 2

@@ -164,3 +164,14 @@ def test_a_local_tunnel_shares_this_machines_paths(recipes: Path) -> None:
     job = _ddp(recipes).compose(profile="two-nodes", mode="batch")
     assert job.env_vars()["NEMOTRON_JOB_DIR"] == str(job.job_dir)
     assert job.preview().notes == ()
+
+
+def test_a_slurm_profile_without_a_tunnel_key_is_this_machine_and_gets_its_interpreter(recipes: Path) -> None:
+    import os
+    import sys
+
+    job = _ddp(recipes).compose(profile="two-nodes", mode="batch")  # no `tunnel`: local by default
+    path = job.env_vars()["PATH"].split(os.pathsep)
+    assert path[0] == str(Path(sys.executable).parent)  # torchrun of the launching venv
+    remote = _ddp(recipes).compose(profile="remote", mode="batch")
+    assert "PATH" not in remote.env_vars()  # over SSH the cluster's own PATH
