@@ -141,7 +141,9 @@ def test_the_magics_queue_a_second_gpu_job_behind_the_first_and_cancel_it(recipe
     shell = InteractiveShell.instance()
     try:
         shell.run_line_magic("load_ext", "nemo_runspec_nb")
-        first = shell.run_cell_magic("recipe", f"ddp/allreduce.py -b {PROFILE} --name first", "hold_seconds=60")
+        first = shell.run_cell_magic(
+            "recipe", f"ddp/allreduce.py -b {PROFILE} --name first", "hold_seconds=60"
+        )
         assert isinstance(first, JobHandle) and shell.user_ns["first"] is first
         _wait_for(first, JobStatus.RUNNING)
         # 4 GPUs per node: with 2 of them held by the first job, Slurm has to make this one wait
@@ -191,7 +193,10 @@ def test_the_form_launches_it_and_its_monitor_follows_it_to_the_end(recipes: Pat
 def test_two_jobs_sharing_the_nodes_keep_their_rendezvous_apart(recipes: Path) -> None:
     # Each takes 2 of the 4 GPUs on both nodes: they run at once with the same first node.
     recipe = nrs.Recipe(recipes / "ddp" / "allreduce.py", session=nrs.Session(recipes / "env.toml"))
-    handles = [recipe.compose(overrides=["hold_seconds=20"], profile=PROFILE, mode="batch").launch() for _ in range(2)]
+    handles = [
+        recipe.compose(overrides=["hold_seconds=20"], profile=PROFILE, mode="batch").launch()
+        for _ in range(2)
+    ]
     for handle in handles:
         _wait_for(handle, JobStatus.RUNNING)
     states = [handle.wait(timeout=TIMEOUT, poll=0.5) for handle in handles]
