@@ -605,7 +605,9 @@ class ComposedJob:
         called while the profile's packager (``packager = "code"`` ...) packs files.
         """
         from .launch import submit
+        from .launch.request import check_script_args
 
+        check_script_args(self.composed.context.passthrough)  # before anything is written
         if self.job_dir.exists():  # launched before: a fresh dir for this launch
             from .config import generate_job_dir
 

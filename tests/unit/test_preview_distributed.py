@@ -175,3 +175,23 @@ def test_a_slurm_profile_without_a_tunnel_key_is_this_machine_and_gets_its_inter
     assert path[0] == str(Path(sys.executable).parent)  # torchrun of the launching venv
     remote = _ddp(recipes).compose(profile="remote", mode="batch")
     assert "PATH" not in remote.env_vars()  # over SSH the cluster's own PATH
+
+
+@pytest.mark.parametrize("args", [["--hf-token", "hf_abc"], ["--api_key=abc"], ["--wandb-api-key=x"]])
+def test_a_secret_looking_script_argument_is_refused_before_anything_is_written(
+    recipes: Path, args: list[str]
+) -> None:
+    job = _ddp(recipes).compose(profile="local", passthrough=args)
+    with pytest.raises(nrs.errors.LaunchError, match="looks like a secret") as info:
+        job.launch()
+    assert info.value.key == args[0].split("=")[0]
+    assert "environment variable" in str(info.value)
+    jobs = recipes / ".nemotron" / "jobs"
+    assert not jobs.exists() or not any(jobs.iterdir())  # nothing was written
+    with pytest.raises(nrs.errors.LaunchError, match="looks like a secret"):
+        job.preview()
+
+
+def test_ordinary_script_arguments_pass(recipes: Path) -> None:
+    job = _ddp(recipes).compose(profile="local", passthrough=["--keyboard-layout", "us", "--note=token-free"])
+    assert job.preview().script.splitlines()[-4].endswith("--keyboard-layout us --note=token-free")
