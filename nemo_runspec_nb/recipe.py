@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 MODES = ("local", "run", "batch")
+PER_NODE_COMMAND = "per-node command (run.sh, started by srun on each node)"
 
 _DOTLIST_LINE = re.compile(r"^(~[^\s=]+|\+{0,2}[^\s:=#][^\s=]*=.*)$")
 _ART_REF = re.compile(r"\$\{art:([^{}]*)\}")
@@ -346,13 +347,19 @@ class Preview:
     provenance: pd.DataFrame
     job_dir: Path
     notes: tuple[str, ...] = ()
+    command: str = ""
+    """The per-node command (``run.sh``) that the sbatch script's ``srun`` starts; "" when
+    ``script`` is that command already (local jobs)."""
 
     def __str__(self) -> str:
         parts = [f"# job dir (to be created): {self.job_dir}"]
         parts += [f"# note: {note}" for note in self.notes]
         parts += ["", "## job.yaml", self.job_yaml.rstrip(), "", "## train.yaml", self.train_yaml.rstrip()]
         title = "sbatch script" if self.script_kind == "sbatch" else "command (run.sh)"
-        parts += ["", f"## {title}", self.script.rstrip(), "", "## environment"]
+        parts += ["", f"## {title}", self.script.rstrip()]
+        if self.command:
+            parts += ["", f"## {PER_NODE_COMMAND}", self.command.rstrip()]
+        parts += ["", "## environment"]
         parts += [f"{k}={v}" for k, v in sorted(self.env.items())] or ["(none)"]
         return "\n".join(parts) + "\n"
 
@@ -366,6 +373,7 @@ class Preview:
         notes = "".join(f"<p class='nrs-preview-note'>&#9888; {html.escape(n)}</p>" for n in self.notes)
         env = "\n".join(f"{k}={v}" for k, v in sorted(self.env.items())) or "(none)"
         title = "sbatch script" if self.script_kind == "sbatch" else "command (run.sh)"
+        command = block(PER_NODE_COMMAND, self.command, "command") if self.command else ""
         table = self.provenance.to_html(index=False, classes="nrs-provenance", max_rows=400)
         return (
             "<div class='nrs-preview'><p>job dir (to be created): "
@@ -373,7 +381,7 @@ class Preview:
             f"{notes}<details class='nrs-preview-provenance'><summary><b>provenance "
             f"({len(self.provenance)} keys)</b></summary>{table}</details>"
             f"{block('job.yaml', self.job_yaml, 'job')}{block('train.yaml', self.train_yaml, 'train')}"
-            f"{block(title, self.script, 'script')}{block('environment', env, 'env')}</div>"
+            f"{block(title, self.script, 'script')}{command}{block('environment', env, 'env')}</div>"
         )
 
 
@@ -502,7 +510,10 @@ class ComposedJob:
         wandb = get_wandb_config(self.recipe.session.env_file) if self.recipe.session.env_file else {}
         env = build_env_vars(self.execution, wandb)
         execution = self.execution if self.profile else {}
-        if execution.get("executor", "local") == "local" or execution.get("tunnel") == "local":
+        executor = execution.get("executor", "local")
+        # A Slurm profile without `tunnel` uses the local tunnel unless it names a `host`.
+        tunnel = execution.get("tunnel") or ("ssh" if execution.get("host") else "local")
+        if executor == "local" or (executor == "slurm" and tunnel == "local"):
             # Same machine: the job uses the interpreter (virtualenv) that launched it.
             interpreter_dir = str(Path(sys.executable).parent)
             env["PATH"] = os.pathsep.join([interpreter_dir, os.environ.get("PATH", os.defpath)])
@@ -510,7 +521,36 @@ class ComposedJob:
             artifact_env(self.recipe.session.registry(), producer=f"{self.recipe.name}@{self.job_dir.name}")
         )
         env["NEMOTRON_JOB_DIR"] = str(self.job_dir)
+        env.update(self._job_paths(env)[0])
         return env
+
+    def _job_paths(self, env: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
+        """The job dir and artifact root as a job on the cluster sees them, and notes about them.
+
+        Over an SSH tunnel the job dir is ``remote_job_dir/<job dir name>``. The profile's
+        ``remote_artifacts_root`` replaces the artifact root; without it, a remote job that would
+        get a path of this machine is a note (an fsspec URL is the same everywhere).
+        """
+        from .artifacts.default_registry import ENV_ROOT
+        from .launch.remote import ssh_target
+
+        execution = self.execution if self.profile else {}
+        changes: dict[str, str] = {}
+        mapped = execution.get("remote_artifacts_root")
+        if mapped:
+            changes[ENV_ROOT] = str(mapped)
+        target = ssh_target(execution)
+        if target is None:
+            return changes, ()
+        changes["NEMOTRON_JOB_DIR"] = str(target.job_dir(self.job_dir))
+        root = str(env.get(ENV_ROOT, ""))
+        if mapped or not root or "://" in root:
+            return changes, ()
+        return changes, (
+            f"the job runs on {target.host} but gets this machine's artifact root ({ENV_ROOT}={root}); "
+            f"set remote_artifacts_root in profile {self.profile!r} to where the cluster sees the "
+            "registry (a shared path or an s3:// URL)",
+        )
 
     def _request(
         self, train_path: Path | None = None, progress: Callable[[int, int], None] | None = None
@@ -530,6 +570,7 @@ class ComposedJob:
             env_vars=self.env_vars(),
             packager=packager,
             nemorun_home=self.recipe.session.project_dir / ".nemotron" / "nemorun",
+            script_args=tuple(self.composed.context.passthrough),
         )
 
     def preview(self) -> Preview:
@@ -537,21 +578,25 @@ class ComposedJob:
         from omegaconf import OmegaConf
 
         from .config import redact, redact_text
-        from .launch import render_script
+        from .launch import render_command, render_script
 
         train = self.train_config
         request = self._request()
         script = render_script(request)
         kind = "sbatch" if str(request.profile.get("executor", "local")) == "slurm" else "command"
+        # Slurm: the sbatch script ends in `srun ... bash run.sh`; show what run.sh runs on each node.
+        command = redact_text(render_command(request)) if kind == "sbatch" else ""
+        env = dict(request.env_vars)
         return Preview(
             job_yaml=OmegaConf.to_yaml(redact(self.job_config), resolve=False),
             train_yaml=OmegaConf.to_yaml(redact(train), resolve=False),
             script=redact_text(script),
             script_kind=kind,
-            env=redact(dict(request.env_vars)),
+            env=redact(env),
             provenance=self.provenance,
             job_dir=self.job_dir,
-            notes=(*self._new_key_notes(), *self._train_notes),
+            notes=(*self._new_key_notes(), *self._train_notes, *self._job_paths(env)[1]),
+            command=command,
         )
 
     def _new_key_notes(self) -> tuple[str, ...]:
@@ -595,7 +640,9 @@ class ComposedJob:
         called while the profile's packager (``packager = "code"`` ...) packs files.
         """
         from .launch import submit
+        from .launch.request import check_script_args
 
+        check_script_args(self.composed.context.passthrough)  # before anything is written
         if self._claimed != self.job_dir and self.job_dir.exists():  # launched before: a fresh name
             from .config import generate_job_dir
 

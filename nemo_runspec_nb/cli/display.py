@@ -85,7 +85,7 @@ def config_tree(provenance: pd.DataFrame, title: str = "config") -> Tree:
 
 
 def dry_run_view(job: ComposedJob, preview: Preview) -> list[RenderableType]:
-    """What a launch would do: where, the config tree with sources, the script, the env (redacted).
+    """What a launch would do: where, the config tree, the script (and per-node command), the env.
 
     Print the parts with :func:`print_dry_run`, which keeps the script's lines whole.
     """
@@ -106,6 +106,11 @@ def dry_run_view(job: ComposedJob, preview: Preview) -> list[RenderableType]:
     title = "sbatch script" if preview.script_kind == "sbatch" else "command (run.sh)"
     parts.append(Rule(title, align="left", style=_BORDER))
     parts.append(_Script(preview.script.rstrip()))
+    if preview.command:
+        from nemo_runspec_nb.recipe import PER_NODE_COMMAND
+
+        parts.append(Rule(PER_NODE_COMMAND, align="left", style=_BORDER))
+        parts.append(_Script(preview.command.rstrip()))
     parts.append(Rule("environment (secrets masked)", align="left", style=_BORDER))
     parts.append(_Script("\n".join(f"{k}={v}" for k, v in sorted(preview.env.items())) or "(none)"))
     return parts

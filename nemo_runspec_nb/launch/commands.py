@@ -27,7 +27,7 @@ in previews.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,12 +42,14 @@ __all__ = [
     "RDZV_PORT",
     "build_command",
     "render_run_script",
+    "rendezvous_setup",
     "resolve_workdir",
 ]
 
 DEFAULT_CMD = "python {script} --config {config}"
 LAUNCHERS: tuple[str, ...] = ("torchrun", "ray", "direct", "python")
 RDZV_PORT = 29500
+RDZV_HOST_VAR, RDZV_PORT_VAR = "MASTER_ADDR", "MASTER_PORT"
 _PYTHONS = ("python", "python3")
 
 
@@ -62,13 +64,33 @@ def _torchrun_prefix(nodes: int, gpus_per_node: int | str, nproc_per_node: int |
     if nodes > 1:
         args += [
             f"--nnodes={nodes}",
-            "--rdzv_backend=c10d",
-            f'--rdzv_endpoint="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)":{RDZV_PORT}',
+            '--node_rank="$SLURM_NODEID"',
             '--rdzv_id="$SLURM_JOB_ID"',
+            "--rdzv_backend=c10d",
+            f'--rdzv_endpoint="${RDZV_HOST_VAR}:${RDZV_PORT_VAR}"',
         ]
     else:
         args.append("--standalone")
     return args
+
+
+def rendezvous_setup(base_port: int = RDZV_PORT) -> list[str]:
+    """Batch-script lines that export the rendezvous address of a multi-node torchrun job.
+
+    They run in the sbatch script, on the first node and outside any container, so the
+    job's image needs no Slurm client. ``head_node`` is the first host of the allocation
+    that nemo-run's batch script computes (from ``scontrol show hostnames``); the fallback
+    computes it the same way. The host name is used, not ``hostname --ip-address``, which
+    is a loopback address on hosts that map their own name to ``127.0.1.1``. The port is
+    ``base_port`` plus the job id modulo 10000, so two jobs that share their first node
+    (each with some of its GPUs) do not meet in one rendezvous store.
+    """
+    first_host = '$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)'
+    return [
+        "# torchrun rendezvous: the first node of the allocation (resolved here, outside the container)",
+        f'export {RDZV_HOST_VAR}="${{head_node:-{first_host}}}"',
+        f"export {RDZV_PORT_VAR}=$(({int(base_port)} + SLURM_JOB_ID % 10000))",
+    ]
 
 
 def build_command(
@@ -79,6 +101,7 @@ def build_command(
     nodes: int = 1,
     gpus_per_node: int | str = 0,
     nproc_per_node: int | None = None,
+    args: Sequence[str] = (),
 ) -> str:
     """The shell command line for the job (one line, quoted for bash).
 
@@ -89,6 +112,7 @@ def build_command(
         nodes: Nodes of the job (torchrun's ``--nnodes``).
         gpus_per_node: GPUs per node; ``"gpu"`` lets torchrun count them; 0 runs on CPU.
         nproc_per_node: Processes per node for torchrun, overriding the GPU count.
+        args: Arguments for the script, appended to the template (each shell quoted).
 
     Raises:
         LaunchError: unknown ``run.launch``, or a template with an unknown placeholder.
@@ -112,6 +136,8 @@ def build_command(
             key="run.cmd",
             hint="The template may use {script} and {config} only (double other braces: {{ }})",
         ) from None
+    if args:
+        line = " ".join([line, *(shlex.quote(str(a)) for a in args)])
     if launch != "torchrun":
         return line
     words = line.split(maxsplit=1)

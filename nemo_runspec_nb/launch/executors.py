@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from nemo_runspec_nb.errors import LaunchError, did_you_mean
 
+from .commands import rendezvous_setup
 from .remote import ssh_target
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ PROFILE_KEYS: Mapping[str, tuple[str, ...]] = {
         "identity",
         "port",
         "remote_job_dir",
+        "remote_artifacts_root",
         "account",
         "partition",
         "run_partition",
@@ -302,6 +304,8 @@ def build_executor(
         elif launch == "ray" and not gpus_int and res.gpus_per_node != "gpu":
             kwargs["ray_template"] = "ray_cpu.sub.j2"  # nemo-run's own assumes GPUs and pyxis
         lines = setup_lines(profile)
+        if launch == "torchrun" and res.nodes > 1:
+            lines = [*rendezvous_setup(), *lines]  # the profile's lines may still change it
         if lines:
             kwargs["setup_lines"] = "\n".join(lines)
         if profile.get("srun_args"):

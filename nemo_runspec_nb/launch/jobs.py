@@ -145,6 +145,7 @@ def _run_sh(
         nodes=res.nodes,
         gpus_per_node=res.gpus_per_node,
         nproc_per_node=res.nproc_per_node,
+        args=request.script_args,
     )
     # Slurm runs the profile's setup lines in the sbatch script (executor.setup_lines).
     return render_run_script(

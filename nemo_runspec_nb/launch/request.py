@@ -9,23 +9,51 @@ the same object.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
+from nemo_runspec_nb.config.redact import is_secret_key
 from nemo_runspec_nb.errors import LaunchError
 
 if TYPE_CHECKING:
     from nemo_runspec_nb.spec import Runspec
 
-__all__ = ["LAUNCH_MODES", "LaunchMode", "LaunchRequest"]
+__all__ = ["LAUNCH_MODES", "LaunchMode", "LaunchRequest", "check_script_args"]
 
 LaunchMode = Literal["local", "run", "batch"]
 LAUNCH_MODES: tuple[str, ...] = ("local", "run", "batch")
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def check_script_args(args: Sequence[str]) -> tuple[str, ...]:
+    """``args`` as a tuple of strings; LaunchError for a string or a secret-looking option.
+
+    The arguments are written into ``run.sh`` and the script the scheduler gets, so an option
+    named like a secret (``--hf-token``, ``--api_key=...``) is refused: secrets reach a job
+    through environment variables, which go to the owner-only secrets file.
+    """
+    if isinstance(args, str):
+        raise LaunchError(
+            "script_args must be a list of arguments, not a string",
+            key="script_args",
+            hint="e.g. script_args=['--flag', 'value']",
+        )
+    out = tuple(str(a) for a in args)
+    for arg in out:
+        option = arg.split("=", 1)[0]
+        if option.startswith("-") and is_secret_key(option.lstrip("-").replace("-", "_")):
+            raise LaunchError(
+                f"the script argument {option!r} looks like a secret; it would be written into run.sh "
+                "and the batch script",
+                key=option,
+                hint="Pass the secret as an environment variable instead (the profile's env_vars or "
+                "this environment, e.g. HF_TOKEN): it goes to the owner-only secrets file",
+            )
+    return out
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -61,6 +89,9 @@ class LaunchRequest:
         nemorun_home: Where nemo-run keeps its experiment dirs; ``None`` means
             ``<project>/.nemotron/nemorun`` next to the jobs directory.
         extra_secret_names: Further env var names to treat as secret whatever they look like.
+        script_args: Arguments for the script, appended to its command line (the CLI's
+            passthrough arguments: ``runspec run x.py --flag value``). Options named like a
+            secret are refused (see :func:`check_script_args`).
 
     """
 
@@ -75,6 +106,7 @@ class LaunchRequest:
     packager: Any = None
     nemorun_home: Path | None = None
     extra_secret_names: tuple[str, ...] = ()
+    script_args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.mode not in LAUNCH_MODES:
@@ -92,6 +124,7 @@ class LaunchRequest:
         object.__setattr__(self, "profile", _frozen(self.profile))
         object.__setattr__(self, "env_vars", _frozen({str(k): str(v) for k, v in self.env_vars.items()}))
         object.__setattr__(self, "extra_secret_names", tuple(self.extra_secret_names))
+        object.__setattr__(self, "script_args", check_script_args(self.script_args))
 
     @property
     def train_config(self) -> Path:

@@ -122,3 +122,11 @@ def test_dry_run_on_a_profile_previews_for_that_executor(runspec: Cli, recipes: 
     assert "mode     batch" in screen
     assert "where    profile local (local)" in screen
     assert "command (run.sh)" in screen
+
+
+def test_dry_run_shows_the_passthrough_arguments_on_the_command_line(runspec: Cli, recipes: Path) -> None:
+    result = runspec("run", "prep/prep.py", "-d", "-c", "tiny", "--flag", "value", "data.rows=5", "two words")
+    screen = _screen(result, recipes)
+    command = next(line for line in screen.splitlines() if line.startswith("python <recipes>/prep/prep.py"))
+    assert command.endswith("/train.yaml --flag value 'two words'")
+    assert "rows: 5  (override:cli)" in screen  # key=value is still an override, not an argument

@@ -8,7 +8,7 @@ import pytest
 
 from nemo_runspec_nb.errors import LaunchError
 from nemo_runspec_nb.launch import build_command, render_run_script
-from nemo_runspec_nb.launch.commands import resolve_workdir
+from nemo_runspec_nb.launch.commands import rendezvous_setup, resolve_workdir
 from nemo_runspec_nb.spec import Runspec, RunspecRun
 
 S, C = Path("/r/train.py"), Path("/j/train.yaml")
@@ -43,11 +43,39 @@ def test_torchrun_gpus_and_gpu_keyword():
     assert "--nproc_per_node=gpu" in build_command(_spec("torchrun"), script=S, config=C, gpus_per_node="gpu")
 
 
-def test_torchrun_multi_node_uses_a_c10d_rendezvous():
-    cmd = build_command(_spec("torchrun"), script=S, config=C, nodes=2, gpus_per_node=8)
-    assert cmd.startswith("torchrun --nproc_per_node=8 --nnodes=2 --rdzv_backend=c10d --rdzv_endpoint=")
-    assert '--rdzv_id="$SLURM_JOB_ID"' in cmd
-    assert cmd.endswith("/r/train.py --config /j/train.yaml")
+def test_torchrun_one_node_is_standalone_exactly():
+    cmd = build_command(_spec("torchrun"), script=S, config=C, gpus_per_node=2, nproc_per_node=2)
+    assert cmd == "torchrun --nproc_per_node=2 --standalone /r/train.py --config /j/train.yaml"
+
+
+def test_torchrun_two_nodes_rendezvous_on_the_exported_head_address():
+    # nemo-run's own Slurm torchrun: node rank from Slurm, a c10d store on the first node, whose
+    # address the batch script resolves (outside any container) and exports.
+    cmd = build_command(_spec("torchrun"), script=S, config=C, nodes=2, gpus_per_node=2)
+    assert cmd == (
+        'torchrun --nproc_per_node=2 --nnodes=2 --node_rank="$SLURM_NODEID" --rdzv_id="$SLURM_JOB_ID" '
+        '--rdzv_backend=c10d --rdzv_endpoint="$MASTER_ADDR:$MASTER_PORT" '
+        "/r/train.py --config /j/train.yaml"
+    )
+    assert "scontrol" not in cmd  # NGC images have no Slurm client
+
+
+def test_rendezvous_setup_exports_the_head_node_for_the_batch_script():
+    assert rendezvous_setup() == [
+        "# torchrun rendezvous: the first node of the allocation (resolved here, outside the container)",
+        'export MASTER_ADDR="${head_node:-$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)}"',
+        "export MASTER_PORT=$((29500 + SLURM_JOB_ID % 10000))",
+    ]
+
+
+def test_script_arguments_follow_the_template_shell_quoted():
+    spec = _spec("torchrun")
+    cmd = build_command(spec, script=S, config=C, args=["--note", "two words", "--n=3"])
+    assert cmd == (
+        "torchrun --nproc_per_node=1 --standalone /r/train.py --config /j/train.yaml --note 'two words' --n=3"
+    )
+    direct = build_command(_spec(cmd="python {script} -c {config}"), script=S, config=C, args=["x;y"])
+    assert direct == "python /r/train.py -c /j/train.yaml 'x;y'"
 
 
 def test_torchrun_with_a_custom_template_without_python():

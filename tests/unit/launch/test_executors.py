@@ -8,6 +8,7 @@ import pytest
 
 from nemo_runspec_nb.errors import LaunchError
 from nemo_runspec_nb.launch import NemoRun, build_executor, resolve_resources
+from nemo_runspec_nb.launch.commands import rendezvous_setup
 from nemo_runspec_nb.launch.executors import PROFILE_KEYS, executor_kind, setup_lines
 from nemo_runspec_nb.spec import Runspec, RunspecResources, RunspecRun
 
@@ -73,10 +74,21 @@ def test_slurm_keys_map_onto_the_executor(nemorun, tmp_path):
     )
     assert ex.container_image == "nvcr.io/x:1"
     assert ex.container_mounts == ["/data:/data"]
-    assert ex.setup_lines == "module load cuda\necho hi"
+    # a 2-node torchrun job: the rendezvous export comes first, the profile's lines after it
+    assert ex.setup_lines == "\n".join([*rendezvous_setup(), "module load cuda", "echo hi"])
     assert ex.env_vars == {"A": "1", "B": "2"}
     assert type(ex.tunnel).__name__ == "LocalTunnel"
     assert ex.tunnel.job_dir == str(nemorun.home / "experiments")
+
+
+def test_only_multi_node_torchrun_jobs_export_the_rendezvous_address(nemorun):
+    two = build_executor({**SLURM, "nodes": 2}, _spec(gpus=2), nemorun=nemorun)
+    assert two.setup_lines == "\n".join(rendezvous_setup())
+    assert "export MASTER_ADDR=" in two.setup_lines
+    one = build_executor(SLURM, _spec(nodes=1, gpus=2), nemorun=nemorun)
+    assert not one.setup_lines
+    direct = build_executor({**SLURM, "nodes": 2}, _spec(gpus=2, launch="direct"), nemorun=nemorun)
+    assert not direct.setup_lines
 
 
 def test_slurm_falls_back_to_the_runspec_resources_and_image(nemorun):
