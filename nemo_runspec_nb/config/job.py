@@ -39,7 +39,7 @@ from omegaconf.errors import OmegaConfBaseException
 from nemo_runspec_nb.config._tree import deep_copy, merge_into, record_tree
 from nemo_runspec_nb.config.context import GlobalContext, Mode
 from nemo_runspec_nb.config.loader import find_config_file, load_config_data
-from nemo_runspec_nb.config.overrides import OverrideSet, apply_overrides_data
+from nemo_runspec_nb.config.overrides import OverrideSet, apply_overrides_data, overridden_config
 from nemo_runspec_nb.config.profiles import (
     ProfileLayer,
     _layers_of,
@@ -311,7 +311,7 @@ def _build(
         apply_overrides_data(job, override_set.entries, record=rec(override_set.label))
     if ctx.dotlist:
         apply_overrides_data(job, list(ctx.dotlist), record=rec("override:cli"))
-    return OmegaConf.create(job)
+    return overridden_config(job)
 
 
 # --------------------------------------------------------------------------- composition
