@@ -44,7 +44,9 @@ _FLOAT = re.compile(
 
 
 #: How many nodes alias references (``*name``, ``<<: *name``) may add to a document.
-MAX_ALIAS_NODES = 1_000_000
+#: Real configs reuse a few blocks (hundreds of nodes); OmegaConf builds about ten
+#: thousand nodes a second, so this bounds what aliases can cost to seconds.
+MAX_ALIAS_NODES = 100_000
 #: How deeply mappings and lists may nest (OmegaConf recurses once per level).
 MAX_DEPTH = 50
 

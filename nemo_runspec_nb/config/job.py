@@ -41,7 +41,9 @@ from nemo_runspec_nb.config.context import GlobalContext, Mode
 from nemo_runspec_nb.config.loader import find_config_file, load_config_data
 from nemo_runspec_nb.config.overrides import OverrideSet, apply_overrides_data, overridden_config
 from nemo_runspec_nb.config.profiles import (
+    _COUNT_KEYS,
     ProfileLayer,
+    _count_problem,
     _layers_of,
     find_env_file,
     load_env_file,
@@ -311,7 +313,24 @@ def _build(
         apply_overrides_data(job, override_set.entries, record=rec(override_set.label))
     if ctx.dotlist:
         apply_overrides_data(job, list(ctx.dotlist), record=rec("override:cli"))
+    _check_env_counts(job)
     return overridden_config(job)
+
+
+def _check_env_counts(job: Mapping[str, Any]) -> None:
+    """``run.env`` counts (nodes, GPUs, ...) after the config and the overrides: whole numbers in range."""
+    run = job.get("run")
+    env = run.get("env") if isinstance(run, Mapping) else None
+    if not isinstance(env, Mapping):
+        return
+    for key, minimum in _COUNT_KEYS.items():
+        allowed = _count_problem(key, env[key]) if key in env else None
+        if allowed is not None:
+            raise ConfigError(
+                f"run.env.{key} = {env[key]!r} is not {allowed}",
+                key=f"run.env.{key}",
+                hint=f"Set it in the config, the profile or an override: run.env.{key}={max(minimum, 1)}",
+            )
 
 
 # --------------------------------------------------------------------------- composition

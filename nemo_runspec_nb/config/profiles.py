@@ -185,25 +185,30 @@ _COUNT_KEYS: Mapping[str, int] = {
 }
 
 
+def _count_problem(key: str, value: Any) -> str | None:
+    """What a count key ``key`` must be, when ``value`` is not that; None when it is fine."""
+    minimum = _COUNT_KEYS[key]
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if "${" in text or (key == "gpus_per_node" and text.lower() == "gpu"):
+            return None  # an interpolation, resolved later; or "every GPU of the node"
+        number = int(text) if re.fullmatch(r"[-+]?[0-9]{1,9}", text) else None
+    if number is not None and number >= minimum:
+        return None
+    return f"a whole number >= {minimum}" + (', or "gpu"' if key == "gpus_per_node" else "")
+
+
 def _check_counts(name: str, values: Mapping[str, Any], path: Path | None) -> None:
     """Refuse a count that is not a whole number >= its minimum; ``gpus_per_node = "gpu"`` is fine."""
     for key, minimum in _COUNT_KEYS.items():
-        if key not in values:
+        allowed = _count_problem(key, values[key]) if key in values else None
+        if allowed is None:
             continue
-        value = values[key]
-        number: int | None = None
-        if isinstance(value, int) and not isinstance(value, bool):
-            number = value
-        elif isinstance(value, str):
-            text = value.strip()
-            if "${" in text or (key == "gpus_per_node" and text.lower() == "gpu"):
-                continue  # an interpolation, resolved later; or "every GPU of the node"
-            number = int(text) if re.fullmatch(r"[-+]?[0-9]{1,9}", text) else None
-        if number is not None and number >= minimum:
-            continue
-        allowed = f"a whole number >= {minimum}" + (', or "gpu"' if key == "gpus_per_node" else "")
         raise ProfileError(
-            f"profile '{name}': {key} = {value!r} is not {allowed}",
+            f"profile '{name}': {key} = {values[key]!r} is not {allowed}",
             path=path,
             line=_line_of_key(path, name, key),
             key=f"{name}.{key}",

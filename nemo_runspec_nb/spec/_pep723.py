@@ -68,7 +68,7 @@ def find_blocks(text: str) -> list[Block]:
     there is none, no later opener of that run has one either, so the scan
     goes on after the run instead of trying each of them.
     """
-    blocks = []
+    blocks: list[Block] = []
     pos = 0
     line = 1  # the line number of ``counted``
     counted = 0

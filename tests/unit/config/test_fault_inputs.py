@@ -219,9 +219,10 @@ def test_billion_laughs_config_is_refused(write) -> None:
     assert "fewer nested aliases" in info.value.hint
 
 
-def test_alias_expansion_just_under_the_limit_loads(write) -> None:
-    path: Path = write("config/wide.yaml", _laughs(5))  # 10**5 leaves: well under the limit
-    assert len(load_config(path).e[0][0][0]) == 10  # type: ignore[index]
+def test_alias_expansion_under_the_limit_loads(write) -> None:
+    path: Path = write("config/wide.yaml", _laughs(4))  # 10**4 leaves: under the limit
+    assert MAX_ALIAS_NODES > 10**4
+    assert len(load_config(path).d[0][0][0]) == 10  # type: ignore[index]
 
 
 @pytest.mark.timeout(60)
@@ -434,3 +435,22 @@ def test_deeply_nested_env_toml_is_a_profile_error(project: Path) -> None:
     env.write_text("[base]\nx = " + "[" * 5000 + "]" * 5000 + "\n")
     with pytest.raises(ProfileError, match="too deeply"):
         load_env_file(env)
+
+
+@pytest.mark.parametrize(
+    ("yaml_env", "overrides", "key"),
+    [
+        ("", ["run.env.nodes=-1"], "nodes"),
+        ("", ["++run.env.gpus_per_node=-2"], "gpus_per_node"),
+        ("run:\n  env:\n    nodes: 0\n", [], "nodes"),
+        ("run:\n  env:\n    nproc_per_node: many\n", [], "nproc_per_node"),
+    ],
+)
+def test_bad_count_from_the_config_or_an_override_is_a_config_error(
+    write, yaml_env: str, overrides: list[str], key: str
+) -> None:
+    config: Path = write("config/counts.yaml", "train: {lr: 0.1}\n" + yaml_env)
+    with pytest.raises(ConfigError) as info:
+        compose_job_config(config=config, overrides=overrides)
+    assert info.value.key == f"run.env.{key}"
+    assert f"run.env.{key}=" in info.value.hint
