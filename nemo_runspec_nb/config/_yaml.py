@@ -95,9 +95,10 @@ def _check_graph(root: yaml.Node) -> None:
     """Refuse recursive aliases, deep nesting and alias expansion beyond the limits.
 
     Visits each distinct node once (aliases share nodes) and computes how many
-    nodes the document has once every alias is expanded.
+    nodes the document has, and how deeply it nests, once every alias is expanded.
     """
     expanded: dict[int, int] = {}  # id(node) -> size of its subtree with aliases expanded
+    height: dict[int, int] = {}  # id(node) -> levels of mappings/lists in it, aliases expanded
     on_path: set[int] = set()
     distinct = 0
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
@@ -106,7 +107,13 @@ def _check_graph(root: yaml.Node) -> None:
         key = id(node)
         if children_done:
             on_path.discard(key)
-            expanded[key] = 1 + sum(expanded[id(c)] for c in _children(node))
+            children = _children(node)
+            expanded[key] = 1 + sum(expanded[id(c)] for c in children)
+            height[key] = 1 + max((height[id(c)] for c in children), default=0)
+            if height[key] > MAX_DEPTH:  # an alias can nest a shallow anchor deep down
+                raise _UnsupportedError(
+                    None, None, f"mappings and lists nest deeper than {MAX_DEPTH} levels", node.start_mark
+                )
             # Never more than the final count: every node not yet seen adds at least itself.
             if expanded[key] - distinct > MAX_ALIAS_NODES:
                 raise _UnsupportedError(
@@ -120,7 +127,7 @@ def _check_graph(root: yaml.Node) -> None:
             continue
         distinct += 1
         if not isinstance(node, yaml.CollectionNode):
-            expanded[key] = 1
+            expanded[key], height[key] = 1, 0
             continue
         if depth > MAX_DEPTH:
             raise _UnsupportedError(

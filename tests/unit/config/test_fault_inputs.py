@@ -207,6 +207,14 @@ def test_unusable_yaml_file_names_file_and_line(write, text: str, line: int, wha
     assert info.value.hint
 
 
+def test_nesting_built_from_aliases_counts_as_deep(write) -> None:
+    inner = "[" * 30 + "]" * 30
+    outer = "[" * 30 + "*a" + "]" * 30
+    path: Path = write("config/nest.yaml", f"a: &a {inner}\nb: {outer}\n")
+    with pytest.raises(ConfigError, match="nest deeper"):
+        load_config(path)
+
+
 @pytest.mark.timeout(60)  # a safety net only: unbounded expansion ran for minutes
 def test_billion_laughs_config_is_refused(write) -> None:
     text = _laughs(9)
