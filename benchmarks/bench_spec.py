@@ -1,4 +1,4 @@
-"""Benchmarks of spec/: parse() against a floor, discover() against grep.
+"""Benchmarks of spec/: parse() against a floor, discover() against grep, hostile headers.
 
 Each figure is a ratio of two timings taken in the same run (best of N),
 so it does not depend on how fast this machine is.
@@ -21,7 +21,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from nemo_runspec_nb.spec import discover, parse
+from nemo_runspec_nb.errors import SpecError
+from nemo_runspec_nb.spec import discover, parse, parse_text
 
 BLOCK_RE = re.compile(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$")
 
@@ -172,6 +173,49 @@ def bench_discover(tmp: Path, repeats: int = 5) -> tuple[float, float, int]:
     return best_of(cold, repeats) / grep_time, best_of(warm, repeats) / grep_time, found[-1]
 
 
+OPENERS_SIZE = 94_000
+OPENERS_GOAL = 2.0
+
+
+def opener_text(size: int = OPENERS_SIZE) -> str:
+    """A script of nothing but ``# /// script`` lines (no closing line): ``size`` bytes."""
+    line = "# /// script\n"
+    return line * (size // len(line))
+
+
+def normal_text(size: int = OPENERS_SIZE) -> str:
+    """A well-formed recipe padded with ordinary code to ``size`` bytes."""
+    text = recipe_text(0)
+    while len(text) < size:
+        text += BODY
+    return text[:size]
+
+
+def bench_openers(repeats: int = 7) -> float:
+    """Rejecting a file of block openers, as a multiple of parsing a normal recipe of the same size.
+
+    The block scan is linear, so the ratio stays small; with a backtracking
+    scan it grows with the square of the file size (minutes for 1 MB).
+    """
+    hostile = opener_text()
+    normal = normal_text()
+    assert len(hostile) > 0.99 * OPENERS_SIZE and len(normal) == OPENERS_SIZE
+
+    def reject() -> None:
+        try:
+            parse_text(hostile, "openers.py")
+        except SpecError:
+            return
+        raise AssertionError("a file of openers must not parse")
+
+    def accept() -> None:
+        parse_text(normal, "normal.py")
+
+    reject()
+    accept()
+    return best_of(reject, repeats) / best_of(accept, repeats)
+
+
 def main() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         parse_ratio = bench_parse(Path(tmp))
@@ -180,7 +224,17 @@ def main() -> dict[str, float]:
     print(f"spec.parse: {parse_ratio:.2f}x floor (goal <= 1.5x)")
     print(f"spec.discover: {warm_ratio:.2f}x grep -rl (goal <= 2x; with the discovery index)")
     print(f"spec.discover.cold: {cold_ratio:.2f}x grep -rl (no index: every candidate read and parsed)")
-    return {"spec.parse": parse_ratio, "spec.discover": warm_ratio, "spec.discover.cold": cold_ratio}
+    openers_ratio = bench_openers()
+    print(
+        f"spec.openers: {openers_ratio:.2f}x a normal recipe of the same size "
+        f"({OPENERS_SIZE // 1000} KB of '# /// script' lines; goal <= {OPENERS_GOAL:g}x)"
+    )
+    return {
+        "spec.parse": parse_ratio,
+        "spec.discover": warm_ratio,
+        "spec.discover.cold": cold_ratio,
+        "spec.openers": openers_ratio,
+    }
 
 
 if __name__ == "__main__":

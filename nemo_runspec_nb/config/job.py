@@ -52,10 +52,13 @@ from nemo_runspec_nb.config.overrides import (
     apply_overrides_data,
     check_override_mode,
     has_path,
+    overridden_config,
     parse_override,
 )
 from nemo_runspec_nb.config.profiles import (
+    _COUNT_KEYS,
     ProfileLayer,
+    _count_problem,
     _layers_of,
     find_env_file,
     load_env_file,
@@ -448,7 +451,24 @@ def _build(
     cli_tokens = list(ctx.dotlist if dotlist is None else dotlist)
     if cli_tokens:
         apply_overrides_data(job, cli_tokens, record=rec("override:cli"), mode=override_mode, on_new=on_new)
-    return OmegaConf.create(job)
+    _check_env_counts(job)
+    return overridden_config(job)
+
+
+def _check_env_counts(job: Mapping[str, Any]) -> None:
+    """``run.env`` counts (nodes, GPUs, ...) after the config and the overrides: whole numbers in range."""
+    run = job.get("run")
+    env = run.get("env") if isinstance(run, Mapping) else None
+    if not isinstance(env, Mapping):
+        return
+    for key, minimum in _COUNT_KEYS.items():
+        allowed = _count_problem(key, env[key]) if key in env else None
+        if allowed is not None:
+            raise ConfigError(
+                f"run.env.{key} = {env[key]!r} is not {allowed}",
+                key=f"run.env.{key}",
+                hint=f"Set it in the config, the profile or an override: run.env.{key}={max(minimum, 1)}",
+            )
 
 
 # --------------------------------------------------------------------------- composition

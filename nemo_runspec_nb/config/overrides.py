@@ -28,15 +28,17 @@ adds it anyway. Every key an override creates is reported to ``on_new``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from nemo_runspec_nb.config._tree import all_keys, deep_copy, join_key, merge_into, record_tree
-from nemo_runspec_nb.config._yaml import parse_yaml_text, yaml_error_line
+from nemo_runspec_nb.config._yaml import is_unusable, parse_yaml_text, yaml_error_line, yaml_problem
 from nemo_runspec_nb.config.provenance import ProvenanceRecorder
 from nemo_runspec_nb.errors import OverrideError, did_you_mean, suggest
 from nemo_runspec_nb.spec.models import OVERRIDE_MODES, OverrideMode
@@ -56,6 +58,13 @@ Segment = str | int
 NewKeyCallback = Callable[[str], None]
 _NO_VALUE: Any = object()
 _KEY_STOP = frozenset(".[]=")
+#: A list index: ASCII digits only ("²".isdigit() is true, int("²") fails), at most 18 of them.
+_INDEX_RE = re.compile(r"-?[0-9]{1,18}")
+
+
+def _as_index(text: str) -> int | None:
+    """``text`` as a list index, or None when it is not one."""
+    return int(text) if _INDEX_RE.fullmatch(text) else None
 
 
 @dataclass(frozen=True)
@@ -86,10 +95,16 @@ class OverrideSet:
         return f"override:{self.source}"
 
 
+def _printable(text: str) -> str:
+    """``text`` with each unprintable character (NUL, ESC, ...) shown as U+FFFD, so positions hold."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else "\ufffd" for c in text)
+
+
 def _malformed(token: str, position: int, why: str, hint: str = "") -> OverrideError:
-    pointer = f"{token}\n{' ' * position}^"
+    shown = _printable(token)
+    pointer = f"{shown}\n{' ' * position}^"
     return OverrideError(
-        f"malformed override '{token}' at position {position}: {why}",
+        f"malformed override '{shown}' at position {position}: {why}",
         key=token,
         hint=hint or f"Expected key=value, +key=value, ++key=value or ~key\n{pointer}",
     )
@@ -104,10 +119,12 @@ def _parse_key(token: str, start: int, stop: int) -> tuple[str, tuple[Segment, .
     i = start
     while True:
         seg_start = i
-        while i < stop and token[i] not in _KEY_STOP and not token[i].isspace():
+        while i < stop and token[i] not in _KEY_STOP and token[i].isprintable() and not token[i].isspace():
             i += 1
         if i < stop and token[i].isspace():
             raise _malformed(token, i, "whitespace in a key")
+        if i < stop and not token[i].isprintable():
+            raise _malformed(token, i, f"unprintable character U+{ord(token[i]):04X} in a key")
         segment = token[seg_start:i]
         if not segment:
             raise _malformed(token, i, "empty key segment")
@@ -119,9 +136,15 @@ def _parse_key(token: str, start: int, stop: int) -> tuple[str, tuple[Segment, .
             if close < 0:
                 raise _malformed(token, i, "'[' without a closing ']'")
             index_text = token[i + 1 : close]
-            if not index_text.strip().lstrip("-").isdigit():
-                raise _malformed(token, i + 1, f"list index must be an integer, not '{index_text}'")
-            path.append(int(index_text))
+            index = _as_index(index_text.strip())
+            if index is None:
+                why = (
+                    f"list index {index_text.strip()} is too large"
+                    if re.fullmatch(r"-?[0-9]+", index_text.strip())
+                    else f"list index must be an integer, not {index_text!r}"
+                )
+                raise _malformed(token, i + 1, why, hint="Write the index in digits, e.g. key[0] or key[-1]")
+            path.append(index)
             i = close + 1
         if i >= stop:
             break
@@ -141,6 +164,11 @@ def parse_value(text: str, *, token: str = "", offset: int = 0) -> Any:
     try:
         return parse_yaml_text(text)
     except yaml.YAMLError as exc:
+        if is_unusable(exc):  # valid YAML no config can hold: a set, a null key, an alias bomb
+            why, hint = yaml_problem(exc)
+            raise _malformed(
+                token or text, offset, f"value is not usable in a config ({why})", hint
+            ) from None
         if text.lstrip()[:1] in ("[", "{", "'", '"'):
             mark = getattr(exc, "problem_mark", None)
             column = int(mark.column) if mark is not None and int(mark.line) == 0 else 0
@@ -210,8 +238,8 @@ def _child_key(node: Any, seg: Segment, override: Override, depth: int, create: 
     if isinstance(node, dict):
         if seg in node:
             return seg
-        if isinstance(seg, str) and seg.lstrip("-").isdigit() and int(seg) in node:
-            return int(seg)
+        if isinstance(seg, str) and _as_index(seg) in node:
+            return _as_index(seg)
         if isinstance(seg, int) and str(seg) in node:
             return str(seg)
         if create:
@@ -219,13 +247,14 @@ def _child_key(node: Any, seg: Segment, override: Override, depth: int, create: 
         raise _missing_key(override, depth, node)
     if isinstance(node, list):
         if isinstance(seg, str):
-            if not seg.lstrip("-").isdigit():
+            index = _as_index(seg)
+            if index is None:
                 raise OverrideError(
                     f"override '{override}': '{where}' is a list; '{seg}' is not an index",
                     key=override.key,
                     hint=f"Use an index, e.g. {_describe(override.path[:depth])}[0]",
                 )
-            seg = int(seg)
+            seg = index
         if -len(node) <= seg < len(node):
             return seg
         raise OverrideError(
@@ -398,13 +427,13 @@ def _lookup(data: Any, path: Sequence[Segment]) -> Any:
         if isinstance(node, dict):
             if seg in node:
                 node = node[seg]
-            elif isinstance(seg, str) and seg.isdigit() and int(seg) in node:
-                node = node[int(seg)]
+            elif isinstance(seg, str) and _as_index(seg) in node:
+                node = node[_as_index(seg)]
             else:
                 return _NO_VALUE
-        elif isinstance(node, list) and (isinstance(seg, int) or str(seg).isdigit()):
-            index = int(seg)
-            if not -len(node) <= index < len(node):
+        elif isinstance(node, list):
+            index = seg if isinstance(seg, int) else _as_index(seg)
+            if index is None or not -len(node) <= index < len(node):
                 return _NO_VALUE
             node = node[index]
         else:
@@ -449,12 +478,15 @@ def mapping_to_overrides(mapping: Mapping[str, Any] | str, data: Mapping[str, An
         try:
             parsed = parse_yaml_text(mapping)
         except yaml.YAMLError as exc:
-            line = yaml_error_line(exc)
+            line = yaml_error_line(exc, mapping)
+            why, hint = yaml_problem(exc)
+            if not is_unusable(exc):
+                hint = "Write one 'key: value' per line; nested keys may be indented or dotted"
             raise OverrideError(
-                f"override cell is not valid YAML ({getattr(exc, 'problem', None) or exc})",
+                f"override cell is not {'usable' if is_unusable(exc) else 'valid YAML'} ({why})",
                 line=line,
                 key=f"line {line}" if line else None,
-                hint="Write one 'key: value' per line; nested keys may be indented or dotted",
+                hint=hint,
             ) from None
         if parsed is None:
             return []
@@ -528,7 +560,7 @@ def apply_dotlist_overrides(
     record = provenance.recorder(f"override:{source}") if provenance is not None else None
     on_new = provenance.mark_new if provenance is not None else None
     apply_overrides_data(data, list(dotlist), record=record, mode=check_override_mode(mode), on_new=on_new)
-    return OmegaConf.create(data)
+    return overridden_config(data)
 
 
 def apply_mapping_overrides(
@@ -544,4 +576,17 @@ def apply_mapping_overrides(
     record = provenance.recorder(f"override:{source}") if provenance is not None else None
     on_new = provenance.mark_new if provenance is not None else None
     apply_overrides_data(data, mapping, record=record, mode=check_override_mode(mode), on_new=on_new)
-    return OmegaConf.create(data)
+    return overridden_config(data)
+
+
+def overridden_config(data: dict[str, Any]) -> DictConfig:
+    """``data`` (a config with overrides applied) as a ``DictConfig``; OverrideError if it cannot be one."""
+    try:
+        return OmegaConf.create(data)
+    except OmegaConfBaseException as exc:  # e.g. a value a Python mapping override brought in
+        key = str(getattr(exc, "full_key", "") or "") or None
+        raise OverrideError(
+            f"an override made the config invalid: {str(exc).splitlines()[0]}",
+            key=key,
+            hint="Give that key a string, number, boolean, null, list or mapping",
+        ) from None

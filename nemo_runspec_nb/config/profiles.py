@@ -103,7 +103,7 @@ def load_env_file(path: Path | str | None = None) -> dict[str, Any]:
     except OSError as exc:
         raise ProfileError(f"cannot read env file: {exc.strerror or exc}", path=path) from None
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         text = str(exc)
         found = _TOML_POSITION.search(text)
@@ -114,8 +114,17 @@ def load_env_file(path: Path | str | None = None) -> dict[str, Any]:
             line=int(found.group(1)) if found else None,
             hint="Fix the TOML syntax at that line",
         ) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ProfileError(
+            "env file nests arrays or inline tables too deeply", path=path, hint="Flatten the nested values"
+        ) from None
     except UnicodeDecodeError as exc:
-        raise ProfileError(f"env file is not UTF-8 text: {exc.reason}", path=path) from None
+        raise ProfileError(
+            f"env file is not UTF-8 text: byte {exc.start} (0x{raw[exc.start]:02x}) {exc.reason}",
+            path=path,
+            line=raw.count(b"\n", 0, exc.start) + 1,
+            hint="Save env.toml as UTF-8",
+        ) from None
 
 
 def _data_and_path(env_file: Path | str | Mapping[str, Any] | None) -> tuple[dict[str, Any], Path | None]:
@@ -145,20 +154,67 @@ class ProfileLayer:
 
 def _line_of_extends(path: Path | None, profile: str) -> int | None:
     """The line of ``extends`` inside ``[profile]`` (best effort, for error messages)."""
+    return _line_of_key(path, profile, "extends")
+
+
+def _line_of_key(path: Path | None, profile: str, key: str) -> int | None:
+    """The line of ``key = ...`` inside ``[profile]`` (best effort, for error messages)."""
     if path is None:
         return None
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
         return None
     inside = False
+    pattern = re.compile(rf"{re.escape(key)}\s*=")
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if stripped.startswith("["):
             inside = stripped.strip("[] ").strip("\"'") == profile
-        elif inside and re.match(r"extends\s*=", stripped):
+        elif inside and pattern.match(stripped):
             return number
     return None
+
+
+#: Profile keys that count something, with the least value each may take.
+_COUNT_KEYS: Mapping[str, int] = {
+    "nodes": 1,
+    "gpus_per_node": 0,
+    "ntasks_per_node": 1,
+    "nproc_per_node": 1,
+    "cpus_per_task": 1,
+}
+
+
+def _count_problem(key: str, value: Any) -> str | None:
+    """What a count key ``key`` must be, when ``value`` is not that; None when it is fine."""
+    minimum = _COUNT_KEYS[key]
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if "${" in text or (key == "gpus_per_node" and text.lower() == "gpu"):
+            return None  # an interpolation, resolved later; or "every GPU of the node"
+        number = int(text) if re.fullmatch(r"[-+]?[0-9]{1,9}", text) else None
+    if number is not None and number >= minimum:
+        return None
+    return f"a whole number >= {minimum}" + (', or "gpu"' if key == "gpus_per_node" else "")
+
+
+def _check_counts(name: str, values: Mapping[str, Any], path: Path | None) -> None:
+    """Refuse a count that is not a whole number >= its minimum; ``gpus_per_node = "gpu"`` is fine."""
+    for key, minimum in _COUNT_KEYS.items():
+        allowed = _count_problem(key, values[key]) if key in values else None
+        if allowed is None:
+            continue
+        raise ProfileError(
+            f"profile '{name}': {key} = {values[key]!r} is not {allowed}",
+            path=path,
+            line=_line_of_key(path, name, key),
+            key=f"{name}.{key}",
+            hint=f"Write e.g. {key} = {max(minimum, 1)}",
+        )
 
 
 def _available(data: Mapping[str, Any]) -> str:
@@ -233,6 +289,8 @@ def _layers_of(data: Mapping[str, Any], path: Path | None, name: str) -> list[Pr
                 hint=hint,
             )
         current = parent
+    for layer_name in chain:
+        _check_counts(layer_name, data[layer_name], path)
     return [
         ProfileLayer(n, {k: deep_copy(v) for k, v in data[n].items() if k != "extends"})
         for n in reversed(chain)

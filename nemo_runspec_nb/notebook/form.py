@@ -231,8 +231,10 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         if isinstance(parsed.entries, str):
             import yaml
 
-            try:
-                data = yaml.safe_load(parsed.entries)
+            from ..config._yaml import parse_yaml_text
+
+            try:  # the config loader: it refuses alias bombs, which flatten() would expand
+                data = parse_yaml_text(parsed.entries)
             except yaml.YAMLError:
                 return [text]
             if isinstance(data, Mapping):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-_HEADER_RE = re.compile(r"^\s*\[\[?\s*(?P<path>[^\]]+?)\s*\]\]?\s*(#.*)?$")
+# No lazy group followed by optional spaces: that backtracks quadratically on a long line without "]".
+_HEADER_RE = re.compile(r"^\s*\[\[?(?P<path>[^\]]*)\]\]?\s*(#.*)?$")
 _KEY_RE = re.compile(
     r"^\s*(?P<key>(?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+))*)\s*="
 )
@@ -30,7 +31,7 @@ def key_line(toml: str, path: tuple[str, ...]) -> int | None:
     best: tuple[int, int] | None = None  # (depth matched, line)
     for number, line in enumerate(toml.splitlines(), start=1):
         header = _HEADER_RE.match(line)
-        if header:
+        if header and header.group("path").strip():
             table = _split_key(header.group("path"))
             full = table
         else:

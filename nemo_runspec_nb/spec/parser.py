@@ -220,6 +220,13 @@ def _build(block: Block, data: dict[str, Any], script: Path) -> Runspec:
 def _load_toml(block: Block, script: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(block.toml)
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise SpecError(
+            "the '# /// script' block nests arrays or inline tables too deeply",
+            path=script,
+            line=block.start_line,
+            hint="Flatten the nested values",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         text = str(exc)
         found = _TOML_LINE_RE.search(text)
@@ -284,6 +291,9 @@ def parse_bytes(raw: bytes, path: Path, *, recipes_only: bool = False) -> Runspe
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SpecError(
-            f"not valid UTF-8 (byte {exc.start})", path=path, hint="Save the script as UTF-8"
+            f"not valid UTF-8 (byte {exc.start}: {exc.reason})",
+            path=path,
+            line=raw.count(b"\n", 0, exc.start) + 1,
+            hint="Save the script as UTF-8",
         ) from None
     return _parse(text, path.absolute(), recipes_only=recipes_only)
