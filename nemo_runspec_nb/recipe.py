@@ -542,7 +542,10 @@ class ComposedJob:
         )
 
     def save(self, job_dir: str | Path | None = None) -> tuple[Path, Path]:
-        """Write job.yaml and train.yaml (artifacts pinned, secrets sealed) into ``job_dir`` (default: this job's dir)."""
+        """Write job.yaml and train.yaml into ``job_dir`` (default: this job's dir).
+
+        Artifacts are pinned; secret values are sealed into ``${oc.env:NAME}`` (see :meth:`_sealed`).
+        """
         from .config import save_configs
 
         sealed, _ = self._sealed()

@@ -129,8 +129,9 @@ _NOT_ENV_CHAR = re.compile(r"[^A-Za-z0-9]+")
 
 def _sealed_name(key: str) -> str:
     key = key.lstrip("+~")
-    if key.startswith(_ENV_VARS_PREFIX) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key[len(_ENV_VARS_PREFIX) :]):
-        return key[len(_ENV_VARS_PREFIX) :]
+    name = key[len(_ENV_VARS_PREFIX) :]
+    if key.startswith(_ENV_VARS_PREFIX) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        return name
     return SECRET_ENV_PREFIX + _NOT_ENV_CHAR.sub("_", key).strip("_").upper()
 
 
@@ -179,12 +180,15 @@ def seal_secrets(obj: T, env: dict[str, str] | None = None) -> tuple[T, dict[str
     several trees consistently: one value, one name). Works on the same inputs as
     :func:`redact`; the input is not modified. Sealing a sealed tree changes nothing.
 
-    >>> seal_secrets({"a": {"api_key": "sk-1"}, "lr": 0.1})
-    ({'a': {'api_key': '${oc.env:RUNSPEC_SECRET_A_API_KEY}'}, 'lr': 0.1}, {'RUNSPEC_SECRET_A_API_KEY': 'sk-1'})
+    >>> sealed, values = seal_secrets({"a": {"api_key": "sk-1"}, "lr": 0.1})
+    >>> sealed
+    {'a': {'api_key': '${oc.env:RUNSPEC_SECRET_A_API_KEY}'}, 'lr': 0.1}
+    >>> values
+    {'RUNSPEC_SECRET_A_API_KEY': 'sk-1'}
     """
     values: dict[str, str] = {} if env is None else env
     sealer = _Sealer(values)
     if isinstance(obj, (DictConfig, ListConfig)):
         plain = OmegaConf.to_container(obj, resolve=False)
-        return OmegaConf.create(sealer.walk(plain, "", False)), values  # type: ignore[return-value]
+        return OmegaConf.create(sealer.walk(plain, "", False)), values
     return sealer.walk(obj, "", False), values

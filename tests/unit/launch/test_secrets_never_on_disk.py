@@ -88,7 +88,9 @@ class Planted:
 
     def hits(self, data: bytes | str, where: object) -> list[str]:
         raw = data.encode() if isinstance(data, str) else data
-        return [f"{source} value in {where}" for source, value in self.values.items() if value.encode() in raw]
+        return [
+            f"{source} value in {where}" for source, value in self.values.items() if value.encode() in raw
+        ]
 
 
 @pytest.fixture
@@ -304,7 +306,9 @@ def _request(tmp_path: Path, value: str) -> LaunchRequest:
     )
 
 
-def test_a_submit_that_fails_after_the_secrets_file_removes_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_submit_that_fails_after_the_secrets_file_removes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     value = f"sk-PLANTED-{uuid.uuid4().hex}"
     request = _request(tmp_path, value)
     jobs_module = importlib.import_module("nemo_runspec_nb.launch.jobs")
@@ -322,7 +326,9 @@ def test_a_submit_that_fails_after_the_secrets_file_removes_it(tmp_path: Path, m
 
 # -- removal after the job ------------------------------------------------------------------------
 def test_the_cleanup_job_waits_for_the_job_to_end_for_good():
-    argv = cleanup_job_argv("/jobs/one/.runspec-secrets.sh", "42", name="c-42", partition="debug", account="a")
+    argv = cleanup_job_argv(
+        "/jobs/one/.runspec-secrets.sh", "42", name="c-42", partition="debug", account="a"
+    )
     assert argv[:2] == ["sbatch", "--parsable"]
     assert "--dependency=afterany:42" in argv  # a requeue does not satisfy afterany
     assert "--no-requeue" in argv and "--partition=debug" in argv and "--account=a" in argv
