@@ -464,13 +464,15 @@ class ComposedJob:
         return prov.new_keys() if prov is not None else []
 
     # -- artifacts ----------------------------------------------------------------------------
-    def _pin_artifacts(self, *, strict: bool) -> tuple[DictConfig, tuple[str, ...]]:
+    def _pin_artifacts(
+        self, *, strict: bool, job_config: DictConfig | None = None
+    ) -> tuple[DictConfig, tuple[str, ...]]:
         from omegaconf import DictConfig, OmegaConf
 
         from .config import ResolverSession, extract_train_config
         from .errors import RunspecError
 
-        train = extract_train_config(self.job_config)
+        train = extract_train_config(self.job_config if job_config is None else job_config)
         plain = OmegaConf.to_container(train, resolve=False)
         assert isinstance(plain, dict)
         if not _contains_art(plain):
@@ -508,7 +510,8 @@ class ComposedJob:
         from .launch.env_vars import build_env_vars
 
         wandb = get_wandb_config(self.recipe.session.env_file) if self.recipe.session.env_file else {}
-        env = build_env_vars(self.execution, wandb)
+        # secret config values (job.yaml/train.yaml hold ${oc.env:NAME} in their place)
+        env = {**self._sealed()[1], **build_env_vars(self.execution, wandb)}
         execution = self.execution if self.profile else {}
         executor = execution.get("executor", "local")
         # A Slurm profile without `tunnel` uses the local tunnel unless it names a `host`.
@@ -608,15 +611,17 @@ class ComposedJob:
         return (f"{NEW_KEY_NOTE}, added by an override: {', '.join(keys)}",)
 
     def save(self, job_dir: str | Path | None = None) -> tuple[Path, Path]:
-        """Write job.yaml and train.yaml (artifacts pinned) into ``job_dir`` (default: this job's dir).
+        """Write job.yaml and train.yaml into ``job_dir`` (default: this job's dir).
 
+        Artifacts are pinned; secret values are sealed into ``${oc.env:NAME}`` (see :meth:`_sealed`).
         This job's own dir is created exclusively: when another job took the name meanwhile
         (two launches in one second), ``job_dir`` becomes ``<name>-2`` (``-3`` ...).
         """
         from .config import save_configs
 
-        train, _ = self._pin_artifacts(strict=True)
-        return save_configs(self.job_config, train, Path(job_dir) if job_dir else self._claim_job_dir())
+        sealed, _ = self._sealed()
+        train, _ = self._pin_artifacts(strict=True, job_config=sealed)
+        return save_configs(sealed, train, Path(job_dir) if job_dir else self._claim_job_dir())
 
     def _claim_job_dir(self) -> Path:
         from .config.job import claim_job_dir
@@ -624,6 +629,16 @@ class ComposedJob:
         if self._claimed != self.job_dir:
             self.job_dir = self._claimed = claim_job_dir(self.job_dir)
         return self.job_dir
+
+    def _sealed(self) -> tuple[DictConfig, dict[str, str]]:
+        """The job config with each secret value replaced by ``${oc.env:NAME}``, and the values by NAME.
+
+        job.yaml and train.yaml are written from the sealed config; the values reach the job
+        only through its owner-only secrets file (see :meth:`env_vars`).
+        """
+        from .config.redact import seal_secrets
+
+        return seal_secrets(self.job_config)
 
     def launch(
         self,

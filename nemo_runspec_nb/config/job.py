@@ -64,6 +64,7 @@ from nemo_runspec_nb.config.profiles import (
     load_env_file,
 )
 from nemo_runspec_nb.config.provenance import Provenance, ProvenanceRecorder
+from nemo_runspec_nb.config.redact import seal_secrets
 from nemo_runspec_nb.config.resolvers import is_artifact_reference, resolve_run_interpolations
 from nemo_runspec_nb.errors import ConfigError, OverrideError, ProfileError
 
@@ -683,13 +684,18 @@ def save_configs(
 ) -> tuple[Path, Path]:
     """Write ``job.yaml`` and ``train.yaml`` into ``job_dir`` (created), each atomically.
 
-    Interpolations are written unresolved. Returns ``(job_yaml, train_yaml)``.
+    Interpolations are written unresolved. Secret-looking values are never written: they are
+    sealed (:func:`~nemo_runspec_nb.config.redact.seal_secrets`) into ``${oc.env:NAME}``, so
+    the job must get NAME from its secrets file; the recipe facade seals the configs itself and
+    passes the values on to the job. Returns ``(job_yaml, train_yaml)``.
     """
     directory = Path(job_dir)
     directory.mkdir(parents=True, exist_ok=True)
     job_path = directory / "job.yaml"
     train_path = directory / "train.yaml"
+    names: dict[str, str] = {}
     for path, cfg in ((job_path, job_config), (train_path, train_config)):
         node = cfg if isinstance(cfg, DictConfig) else OmegaConf.create(dict(cfg))
-        _atomic_write(path, OmegaConf.to_yaml(node, resolve=False))
+        sealed, _ = seal_secrets(node, names)
+        _atomic_write(path, OmegaConf.to_yaml(sealed, resolve=False))
     return job_path, train_path

@@ -4,8 +4,8 @@ Started by :func:`nemo_runspec_nb.launch.jobs.submit` in a new session. With
 ``--daemonize`` it forks once, prints the child's PID and exits, so the
 launching process can reap it at once and the runner is nobody's zombie.
 The runner runs ``JOB_DIR/run.sh`` through nemo-run's ``LocalExecutor``
-(blocking, which is fine here: nobody waits on this process), then records how
-the job ended in ``JOB_DIR/job.json``. Its own output goes to
+(blocking, which is fine here: nobody waits on this process), then removes the
+job's secrets file and records how the job ended in ``JOB_DIR/job.json``. Its own output goes to
 ``JOB_DIR/runner.log``.
 
 This is a process entry point: it is the one place in the package that may
@@ -55,6 +55,7 @@ def run_job(job_dir: Path) -> int:
     from nemo_runspec_nb.launch import _records as rec
     from nemo_runspec_nb.launch._nemorun import NemoRun
     from nemo_runspec_nb.launch.executors import build_executor
+    from nemo_runspec_nb.launch.secrets import remove_secret_file
     from nemo_runspec_nb.launch.slurm_status import JobStatus
 
     record = rec.read_record(job_dir)
@@ -65,6 +66,7 @@ def run_job(job_dir: Path) -> int:
     ended = threading.Event()
 
     def settle(outcome_state: str = "UNKNOWN", error: str | None = None, **extra: object) -> int | None:
+        remove_secret_file(job_dir)  # run.sh has ended: before anyone reads the job as done
         code = rec.read_int(job_dir / rec.EXIT_CODE_FILE)
         if (job_dir / rec.CANCEL_MARKER).exists() and code != 0:
             status = JobStatus.CANCELLED
@@ -111,6 +113,8 @@ def run_job(job_dir: Path) -> int:
     except Exception as exc:  # recorded for the user, and its traceback goes to runner.log
         error = f"{type(exc).__name__}: {exc}"
         traceback.print_exc()
+    finally:
+        remove_secret_file(job_dir)
     ended.set()
     watcher.join()
     code = settle(outcome_state, error, **extra)

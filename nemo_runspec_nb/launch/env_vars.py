@@ -4,7 +4,7 @@
 
 1. the env.toml ``[wandb]`` section: ``project`` -> ``WANDB_PROJECT``,
    ``entity`` -> ``WANDB_ENTITY`` (and ``mode`` -> ``WANDB_MODE``,
-   ``base_url`` -> ``WANDB_BASE_URL`` when present);
+   ``base_url`` -> ``WANDB_BASE_URL``, ``api_key`` -> ``WANDB_API_KEY`` when present);
 2. the profile's ``env_vars`` table, stringified (``true`` -> ``"true"``);
 3. tokens from the launching environment (:data:`PASSTHROUGH_VARS`, such as
    ``WANDB_API_KEY`` and ``HF_TOKEN``) when they are set there and not
@@ -41,6 +41,7 @@ WANDB_KEYS: Mapping[str, str] = {
     "entity": "WANDB_ENTITY",
     "mode": "WANDB_MODE",
     "base_url": "WANDB_BASE_URL",
+    "api_key": "WANDB_API_KEY",
 }
 """``[wandb]`` keys and the variables they become."""
 

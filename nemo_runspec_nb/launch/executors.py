@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nemo_runspec_nb.config.redact import is_secret_key
 from nemo_runspec_nb.errors import LaunchError, did_you_mean
 
 from .commands import rendezvous_setup
@@ -245,7 +246,8 @@ def build_executor(
         runspec: The recipe, for resource defaults and its container image.
         nemorun: The session's nemo-run adapter (builds the objects).
         mode: ``"run"`` picks ``run_partition``, ``"batch"`` ``batch_partition`` (Slurm).
-        env_vars: Public environment variables for the job (never secrets).
+        env_vars: Public environment variables for the job (never secrets). Secret-looking
+            names in the profile's ``env_vars`` are left out.
         packager: A nemo-run packager; ``None`` passes the code through (``run.Packager()``).
 
     Raises:
@@ -255,7 +257,9 @@ def build_executor(
     profile = dict(profile or {})
     kind = executor_kind(profile)
     res = resolve_resources(profile, runspec)
-    env = {str(k): str(v) for k, v in (profile.get("env_vars") or {}).items()}
+    # Secret-looking names never go to an executor: nemo-run writes its env_vars into the sbatch
+    # script and the experiment dir. They reach a job through its secrets file (launch.secrets).
+    env = {str(k): str(v) for k, v in (profile.get("env_vars") or {}).items() if not is_secret_key(str(k))}
     env.update(env_vars or {})
     pack = packager if packager is not None else nemorun.make("Packager")
     launch = runspec.run.launch if runspec is not None else "direct"

@@ -15,7 +15,10 @@ Every job directory (``.nemotron/jobs/<timestamp>-<recipe>/``) holds
 ``job.yaml``, ``train.yaml`` (written by the caller), ``run.sh`` (exactly what
 the job runs), ``sbatch.sh`` (Slurm) and ``job.json`` (the record
 :func:`jobs` reads). Secret environment variables reach the job only through
-an owner-only file that ``run.sh`` sources and deletes.
+an owner-only file that ``run.sh`` (Slurm: the batch script) sources; it stays
+while the job may still run (a requeued Slurm job reads it again) and is
+removed when the job has ended: by the runner (local) or by a cleanup job
+that depends on the Slurm job (``afterany``), on the cluster for SSH jobs.
 """
 
 from __future__ import annotations
@@ -44,7 +47,9 @@ from .remote import SSHTarget, ssh_target
 from .request import LaunchRequest
 from .secrets import (
     SECRET_FILE_NAME,
+    cleanup_job_argv,
     is_secret_name,
+    remove_secret_file,
     secret_file_text,
     secret_preamble,
     split_secret_env,
@@ -236,12 +241,15 @@ def _task(request: LaunchRequest) -> str:
 
 
 def _public_profile(profile: Mapping[str, Any]) -> dict[str, Any]:
+    """The profile without any secret-looking key, at any depth (for ``job.json``)."""
     out: dict[str, Any] = {}
     for key, value in profile.items():
         if is_secret_name(str(key)):
             continue
-        if key == "env_vars" and isinstance(value, Mapping):
-            value = {k: v for k, v in value.items() if not is_secret_name(str(k))}
+        if isinstance(value, Mapping):
+            value = _public_profile(value)
+        elif isinstance(value, (list, tuple)):
+            value = [v for v in value if not (isinstance(v, str) and is_secret_name(v.partition("=")[0]))]
         out[str(key)] = value
     return out
 
@@ -273,16 +281,29 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
     public, secret = _split_env(request)
     # An SSH job's secrets go straight to the cluster (see _ship); nothing is written here.
     secrets_path = write_secret_file(job_dir, secret) if secret and target is None else None
+    try:
+        return _submit_prepared(request, public, secret, secrets_path, target, nemorun)
+    except BaseException:
+        if secrets_path is not None:  # no job will read it
+            remove_secret_file(job_dir)
+        raise
+
+
+def _submit_prepared(
+    request: LaunchRequest,
+    public: dict[str, str],
+    secret: dict[str, str],
+    secrets_path: Path | None,
+    target: SSHTarget | None,
+    nemorun: NemoRun | None,
+) -> JobHandle:
+    kind = executor_kind(request.profile)
+    job_dir = request.job_dir
     secret_text = secret_file_text(secret) if secret and target is not None else ""  # checks names
     run_sh = job_dir / rec.RUN_SCRIPT
     remote_dir = target.job_dir(job_dir) if target is not None else None
-    try:
-        code = prepare_code(request)
-        run_code = _remote_code(code, job_dir, remote_dir) if remote_dir is not None else code
-    except LaunchError:
-        if secrets_path is not None:
-            secrets_path.unlink(missing_ok=True)
-        raise
+    code = prepare_code(request)
+    run_code = _remote_code(code, job_dir, remote_dir) if remote_dir is not None else code
     run_sh.write_text(_run_sh(request, secrets_path=secrets_path, code=run_code, remote_dir=remote_dir))
     run_sh.chmod(0o755)
     res = resolve_resources(request.profile, request.runspec)
@@ -320,23 +341,18 @@ def submit(request: LaunchRequest, *, nemorun: NemoRun | None = None) -> JobHand
         record["ssh"] = target.to_record()
         record["remote_dir"] = str(remote_dir)
     rec.write_record(job_dir, record)
-    try:
-        if kind == "local":
-            return _submit_local(job_dir, home)
-        if target is not None and remote_dir is not None:
-            _ship(target, job_dir, remote_dir, secret_text)
-        return _submit_slurm(
-            request,
-            public,
-            bool(secret),
-            nemorun or NemoRun(home),
-            job_dir=remote_dir or job_dir,
-            target=target,
-        )
-    except LaunchError:
-        if secrets_path is not None:  # no job will read it
-            secrets_path.unlink(missing_ok=True)
-        raise
+    if kind == "local":
+        return _submit_local(job_dir, home)
+    if target is not None and remote_dir is not None:
+        _ship(target, job_dir, remote_dir, secret_text)
+    return _submit_slurm(
+        request,
+        public,
+        bool(secret),
+        nemorun or NemoRun(home),
+        job_dir=remote_dir or job_dir,
+        target=target,
+    )
 
 
 def _check_unused(job_dir: Path) -> None:
@@ -446,6 +462,8 @@ def _submit_slurm(
         "experiment_id": sub.experiment_id,
         "experiment_dir": str(sub.experiment_dir),
     }
+    if has_secrets:
+        changes.update(_submit_cleanup(executor, sub.job_id, job_dir / SECRET_FILE_NAME, target))
     if target is not None:
         # nemo-run rsyncs its experiment dir to remote_job_dir/<title>/<experiment id>
         changes["remote_experiment_dir"] = str(
@@ -453,6 +471,36 @@ def _submit_slurm(
         )
     record = rec.update_record(local_dir, **changes)
     return JobHandle(local_dir, record)
+
+
+def _submit_cleanup(
+    executor: Any, job_id: str, secrets_path: Path | PurePosixPath, target: SSHTarget | None
+) -> dict[str, Any]:
+    """Submit the job that removes the secrets file once the job has ended (see :mod:`.secrets`).
+
+    Returns the record entries: ``secrets_cleanup_job``, or ``secrets_cleanup_error`` when
+    Slurm refused it (the job runs anyway; the file then stays until removed by hand).
+    """
+    argv = cleanup_job_argv(
+        secrets_path,
+        job_id,
+        name=f"{getattr(executor, 'job_name_prefix', '') or ''}cleanup-{job_id}",
+        partition=getattr(executor, "partition", None),
+        account=getattr(executor, "account", None),
+        qos=getattr(executor, "qos", None),
+    )
+    try:
+        if target is not None:
+            out = target.run(shlex.join(argv), what="submit the secrets cleanup job").stdout.decode()
+        else:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+            if proc.returncode != 0:
+                detail = (proc.stderr or proc.stdout).strip().splitlines()
+                raise LaunchError(f"sbatch failed: {detail[-1] if detail else proc.returncode}")
+            out = proc.stdout
+    except (LaunchError, OSError, subprocess.TimeoutExpired) as exc:
+        return {"secrets_cleanup_error": f"the secrets file stays at {secrets_path}: {exc}"}
+    return {"secrets_cleanup_job": out.strip().split(";")[0]}
 
 
 def launch(

@@ -277,7 +277,7 @@ def _plan(
         secrets_file = write_secret_file(job_dir, secret)
         lines += [
             "# secrets: sourced from an owner-only file, which is then deleted",
-            secret_preamble(secrets_file),
+            secret_preamble(secrets_file, remove=True),
         ]
     elif secret:
         lines += [f"# secrets ({', '.join(secret)}) are sourced from an owner-only file at run time", ""]

@@ -192,10 +192,17 @@ class SSHTarget:
     def write_private(self, remote_path: PurePosixPath, text: str, *, what: str) -> None:
         """Create ``remote_path`` readable by its owner only, from stdin (never a command line).
 
-        The file must not exist yet (noclobber); it is created under ``umask 077``.
+        The text goes to a temporary file (``umask 077``) that gets the name only when it is
+        complete, without replacing anything (``ln``: the file must not exist yet); a failed
+        write (a full disk) removes the temporary file, leaving no half file behind.
         """
         quoted = shlex.quote(str(remote_path))
-        self.run(f"umask 077 && set -C && cat > {quoted}", what=what, input=text.encode())
+        tmp = shlex.quote(f"{remote_path}.tmp")
+        script = (
+            f"umask 077 && trap 'rm -f {tmp}' EXIT && rm -f {tmp} && cat > {tmp} && sync {tmp} "
+            f"&& ln {tmp} {quoted}"
+        )
+        self.run(script, what=what, input=text.encode())
 
     def read_chunks(
         self, remote_dir: str, patterns: Sequence[Sequence[str]], offsets: Mapping[str, int]

@@ -3,8 +3,15 @@
 A job's environment is split in two (:func:`split_secret_env`). Public
 variables may appear in sbatch scripts, job.yaml and previews. Secret ones are
 written only to a shell file that is created readable by its owner alone
-(:func:`write_secret_file`) and that the job sources and deletes as its first
-step (:func:`secret_preamble`). The preamble names the file, never a value.
+(:func:`write_secret_file`) and that the job sources as its first step
+(:func:`secret_preamble`). The preamble names the file, never a value.
+
+The file lives as long as the job: a Slurm job that is requeued (node failure,
+preemption, ``scontrol requeue``) runs its batch script again and needs it
+again. It is removed once the job has ended for good: by the local runner when
+the job exits, and for Slurm by a small cleanup job that waits for the job with
+``--dependency=afterany`` (:func:`cleanup_job_argv`), which a requeue does not
+satisfy.
 
 What counts as secret (:func:`is_secret_name`)
 -----------------------------------------------
@@ -25,9 +32,11 @@ forced through ``extra_secret_names`` of :func:`split_secret_env`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePath
 
@@ -36,7 +45,9 @@ from nemo_runspec_nb.errors import LaunchError
 
 __all__ = [
     "SECRET_FILE_NAME",
+    "cleanup_job_argv",
     "is_secret_name",
+    "remove_secret_file",
     "secret_file_text",
     "secret_preamble",
     "split_secret_env",
@@ -80,7 +91,7 @@ def secret_file_text(secrets: Mapping[str, str]) -> str:
         LaunchError: a name that is not a shell variable name, or a value with a NUL byte.
 
     """
-    lines = ["# Sourced and deleted by the job's first step; written by nemo_runspec_nb."]
+    lines = ["# Sourced by the job's first step, removed when the job has ended; written by nemo_runspec_nb."]
     for name, value in secrets.items():
         if not _ENV_NAME.match(name):
             raise LaunchError(
@@ -97,40 +108,105 @@ def secret_file_text(secrets: Mapping[str, str]) -> str:
 def write_secret_file(job_dir: Path, secrets: Mapping[str, str]) -> Path:
     """Write ``secrets`` as ``export NAME='value'`` lines to a new owner-only file in ``job_dir``.
 
-    The file is created with mode 0600 in the same call that creates it, so no
-    other user can ever open it, and it must not exist yet (a leftover file
-    from an earlier launch is an error rather than something to overwrite).
-    Returns its path.
+    The text goes to a temporary file created with mode 0600 (so no other user can ever open
+    it), is flushed to disk, and only then gets its name, without replacing anything: a
+    leftover file from an earlier launch is an error rather than something to overwrite. When
+    the write fails (a full disk) the temporary file is removed, so no secret bytes and no
+    half file are left and the launch can be retried. Returns the file's path.
+
+    Raises:
+        LaunchError: the file exists already, or it could not be written.
+
     """
-    text = secret_file_text(secrets)
+    text = secret_file_text(secrets).encode()
     job_dir = Path(job_dir)
     job_dir.mkdir(parents=True, exist_ok=True)
     path = job_dir / SECRET_FILE_NAME
+    if path.exists():
+        raise _exists(path)
+    fd, tmp = tempfile.mkstemp(prefix=f"{SECRET_FILE_NAME}.", suffix=".tmp", dir=job_dir)  # mode 0600
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(tmp, path)  # fails when the name exists: never overwrite
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
     except FileExistsError:
+        raise _exists(path) from None
+    except OSError as exc:
         raise LaunchError(
-            "a secrets file already exists in this job directory",
+            f"could not write the secrets file: {exc.strerror or exc}",
             path=path,
-            hint="Launch into a fresh job directory, or delete the stale file",
-        ) from None
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+            hint="Free some space in the job directory's file system and launch again",
+        ) from exc
     return path
 
 
-def secret_preamble(path: str | PurePath) -> str:
-    """Shell lines that export the variables in ``path`` and then delete the file.
+def _exists(path: Path) -> LaunchError:
+    return LaunchError(
+        "a secrets file already exists in this job directory",
+        path=path,
+        hint="Launch into a fresh job directory, or delete the stale file",
+    )
 
-    The lines name the file only. When the file is missing (a second task on
-    the same node already consumed it) they say so on stderr and go on.
+
+def remove_secret_file(job_dir: Path) -> None:
+    """Remove the job's secrets file (and temporary files of a failed write) if present."""
+    for path in Path(job_dir).glob(f"{SECRET_FILE_NAME}*"):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def secret_preamble(path: str | PurePath, *, remove: bool = False) -> str:
+    """Shell lines that export the variables in ``path``.
+
+    The file stays (a requeued job reads it again) unless ``remove``, which deletes it right
+    after reading (for scripts that run once). The lines name the file only. When the file is
+    missing they say so on stderr and go on.
     """
     quoted = shlex.quote(str(path))
     return (
         f"if [ -f {quoted} ]; then\n"
         f"  set -a; . {quoted}; set +a\n"
-        f"  rm -f {quoted}\n"
-        "else\n"
+        + (f"  rm -f {quoted}\n" if remove else "")
+        + "else\n"
         f"  echo 'runspec: secrets file not found, secret variables are not set:' {quoted} >&2\n"
         "fi\n"
     )
+
+
+def cleanup_job_argv(
+    path: str | PurePath,
+    job_id: str,
+    *,
+    name: str,
+    partition: str | None = None,
+    account: str | None = None,
+    qos: str | None = None,
+) -> list[str]:
+    """``sbatch`` argv of a tiny job that removes the secrets file ``path`` once job ``job_id`` ended.
+
+    ``--dependency=afterany`` is satisfied only when the job has finished for good (completed,
+    failed, cancelled, timed out), not when it is requeued. The cleanup job should use the
+    job's partition, account and QOS; it writes no output and is never requeued itself.
+    """
+    argv = [
+        "sbatch",
+        "--parsable",
+        f"--dependency=afterany:{job_id}",
+        f"--job-name={name}",
+        "--ntasks=1",
+        "--time=00:05:00",
+        "--no-requeue",
+        "--output=/dev/null",
+        "--error=/dev/null",
+    ]
+    for option, value in (("--partition", partition), ("--account", account), ("--qos", qos)):
+        if value:
+            argv.append(f"{option}={value}")
+    argv.append(f"--wrap=rm -f {shlex.quote(str(path))}")
+    return argv

@@ -63,9 +63,14 @@ def test_secret_file_is_owner_only_and_shell_sourceable(tmp_path):
     assert path == tmp_path / "job" / SECRET_FILE_NAME
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     script = secret_preamble(path) + 'printf "%s|%s" "$HF_TOKEN" "$WANDB_API_KEY"'
-    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
-    assert out.stdout == "a'b c$HOME\"`x`|line1\nline2"
-    assert not path.exists(), "the preamble deletes the file after sourcing it"
+    for _run in range(2):  # a requeued job sources it again
+        out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+        assert out.stdout == "a'b c$HOME\"`x`|line1\nline2"
+        assert path.exists(), "the preamble leaves the file for a requeued job"
+    once = secret_preamble(path, remove=True) + 'printf "%s" "$HF_TOKEN"'
+    out = subprocess.run(["bash", "-c", once], capture_output=True, text=True, check=True)
+    assert out.stdout == "a'b c$HOME\"`x`"
+    assert not path.exists(), "remove=True deletes the file after sourcing it"
 
 
 def test_secret_file_mode_ignores_a_permissive_umask(tmp_path):
