@@ -518,3 +518,79 @@ def test_published_metadata_round_trips_through_the_tables(
     frame = versions("b", store)
     assert frame["status"].tolist() == ["OK"] * number
     assert isinstance(frame, pd.DataFrame)
+
+
+# -- art:// never leaves the artifact; a symlink loop is a typed error --------------------
+
+
+@pytest.fixture
+def escapes(tmp_path: Path) -> ArtifactRegistry:
+    """``a`` over a data directory holding a loop and links out; ``secret.txt`` sits beside it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "f.txt").write_text("inside")
+    (tmp_path / "secret.txt").write_text("SECRET")
+    (data / "out").symlink_to(tmp_path / "secret.txt")
+    (data / "updir").symlink_to(tmp_path)
+    (data / "loop").symlink_to("loop")
+    reg = ArtifactRegistry(tmp_path / "registry")
+    reg.publish("a", data)
+    reg.publish("chained", f"simplecache::file://{data}")
+    reg.publish("dirfs", f"dir::file://{data}")
+    return reg
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "art://a/../secret.txt",
+        "art://a/%2e%2e/secret.txt",
+        "art://a/%2E%2E/secret.txt",
+        "art://a/sub/..%2fsecret.txt",
+        "art://a/sub/..%5csecret.txt",
+        "art://a/%2fetc/passwd",
+        "art://a//etc/passwd",
+        "art://a/out",
+        "art://a/updir/secret.txt",
+        "art://chained/out",
+        "art://chained/updir/secret.txt",
+        "art://dirfs/out",
+        "simplecache::art://a/out",
+        "filecache::art://a/updir/secret.txt",
+        "simplecache::art://chained/out",
+        "simplecache::art://a/%2e%2e/secret.txt",
+    ],
+)
+def test_no_art_url_reads_outside_the_artifact(escapes: ArtifactRegistry, tmp_path: Path, url: str) -> None:
+    import fsspec
+
+    options: dict[str, object] = {"art": {"registry": escapes}}
+    if "::" in url:
+        options[url.split("::")[0]] = {"cache_storage": str(tmp_path / "cache")}
+    with pytest.raises(ArtifactError) as info:
+        with fsspec.open(url, "rb", **options) as f:
+            f.read()
+    assert info.value.key and "art://" in str(info.value)
+
+
+def test_chained_data_path_still_reads_inside(escapes: ArtifactRegistry) -> None:
+    import fsspec
+
+    fs = fsspec.filesystem("art", registry=escapes)
+    assert fs.cat_file("chained/f.txt") == b"inside"
+    assert fs.cat_file("a/f.txt") == b"inside"
+
+
+@pytest.mark.parametrize("call", ["info", "cat_file", "open", "du"])
+def test_symlink_loop_inside_an_artifact_is_a_typed_error(escapes: ArtifactRegistry, call: str) -> None:
+    import fsspec
+
+    fs = fsspec.filesystem("art", registry=escapes)
+    path = "a" if call == "du" else "a/loop"
+    with pytest.raises(ArtifactError, match="symlink loop") as info:
+        if call == "open":
+            fs.open(path, "rb").read()
+        else:
+            getattr(fs, call)(path)
+    assert info.value.hint and "loop" in str(info.value.path)
+    assert fs.exists("a/f.txt")
