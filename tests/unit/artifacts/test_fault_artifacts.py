@@ -290,6 +290,17 @@ def test_cli_and_magic_show_the_damage(
         InteractiveShell.clear_instance()
 
 
+def test_artifact_browser_shows_damage_and_offers_only_readable_versions(store: ArtifactRegistry) -> None:
+    from nemo_runspec_nb.notebook import ArtifactBrowser
+
+    _damage(store, "truncated manifest")
+    _damage(store, "stray v² directory")
+    browser = ArtifactBrowser(store, name="a")
+    assert browser.version.options == ("v1",)
+    assert browser.versions_table.value.count("DAMAGED") == 2
+    assert "not valid JSON" in browser.versions_table.value
+
+
 def test_damage_on_a_generic_fsspec_store(memory_registry: ArtifactRegistry) -> None:
     import fsspec
 
