@@ -24,7 +24,14 @@ from nemo_runspec_nb.artifacts._store import (
 )
 from nemo_runspec_nb.artifacts.manifest import manifest_problem
 
-__all__ = ["LatestScan", "VersionsScan", "parse_manifest", "read_pointer_file", "scan_latest", "scan_versions"]
+__all__ = [
+    "LatestScan",
+    "VersionsScan",
+    "parse_manifest",
+    "read_pointer_file",
+    "scan_latest",
+    "scan_versions",
+]
 
 
 def read_pointer_file(store: Store, path: str) -> tuple[int | None, Damage | None]:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote
 from typing import Literal
+from urllib.parse import unquote
 
 from nemo_runspec_nb.errors import ArtifactError
 

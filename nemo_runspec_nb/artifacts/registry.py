@@ -24,8 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from nemo_runspec_nb.artifacts._scan import parse_manifest, read_pointer_file, scan_versions
 from nemo_runspec_nb.artifacts._scan import VersionsScan as _VersionsScan
+from nemo_runspec_nb.artifacts._scan import parse_manifest, read_pointer_file, scan_versions
 from nemo_runspec_nb.artifacts._store import UNCOMMITTED_REASON, Damage, Store, damage_reason, open_store
 from nemo_runspec_nb.artifacts.manifest import ArtifactManifest
 from nemo_runspec_nb.artifacts.refs import (
@@ -348,7 +348,9 @@ class ArtifactRegistry:
             assert ref.alias is not None
             number, damage = read_pointer_file(self._store, self._store.join(ref.name, "aliases", ref.alias))
             if damage is not None:
-                raise _damage_error(damage, str(ref), f"Point it again with registry.alias({ref.name!r}, ...)")
+                raise _damage_error(
+                    damage, str(ref), f"Point it again with registry.alias({ref.name!r}, ...)"
+                )
             if number is None:
                 raise self._not_found(ref)
             return number

@@ -45,6 +45,8 @@ def _problem(damaged: list[Damage]) -> str:
     text = "; ".join(str(d) for d in damaged[:_SHOWN_PROBLEMS])
     more = len(damaged) - _SHOWN_PROBLEMS
     return f"{text} (and {more} more)" if more > 0 else text
+
+
 LINEAGE_COLUMNS = ("from", "to", "relation", "depth")
 
 
@@ -78,7 +80,7 @@ def _scan_latest(reg: ArtifactRegistry, name: str) -> LatestScan:
 
 
 def table(registry: ArtifactRegistry | None = None) -> pd.DataFrame:
-    """One row per artifact: name, latest, versions (count), type, created_at, producer, path, status, problem.
+    """One row per artifact: name, latest, versions, type, created_at, producer, path, status, problem.
 
     ``type``/``created_at``/``producer``/``path`` describe the latest version.
     ``status`` is ``"OK"``, or ``"DAMAGED"`` when the latest version, the ``latest`` or

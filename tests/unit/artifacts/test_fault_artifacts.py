@@ -441,7 +441,9 @@ _manifest_like = st.fixed_dictionaries(
         "used_artifacts": _json,
     },
 )
-_HYPOTHESIS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_HYPOTHESIS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def _listings_survive(reg: ArtifactRegistry) -> None:
@@ -578,9 +580,8 @@ def test_no_art_url_reads_outside_the_artifact(escapes: ArtifactRegistry, tmp_pa
     options: dict[str, object] = {"art": {"registry": escapes}}
     if "::" in url:
         options[url.split("::")[0]] = {"cache_storage": str(tmp_path / "cache")}
-    with pytest.raises(ArtifactError) as info:
-        with fsspec.open(url, "rb", **options) as f:
-            f.read()
+    with pytest.raises(ArtifactError) as info, fsspec.open(url, "rb", **options) as f:
+        f.read()
     assert info.value.key and "art://" in str(info.value)
 
 
