@@ -50,16 +50,22 @@ def read_pointer_file(store: Store, path: str) -> tuple[int | None, Damage | Non
 
 def parse_manifest(data: bytes, path: str, name: str, number: int) -> dict[str, Any] | Damage:
     """The manifest dict in ``data`` if it is well formed and is ``name:v{number}``, else a Damage."""
+    parsed = _parse(data, name, number)
+    return Damage(path, parsed, number) if isinstance(parsed, str) else parsed
+
+
+def _parse(data: bytes, name: str, number: int) -> dict[str, Any] | str:
+    """The manifest dict, or the reason it is damaged (the tables' hot path: no paths built)."""
     try:
         record = json.loads(data)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        return Damage(path, f"is not valid JSON ({str(exc)[:80]})", number)
+        return f"is not valid JSON ({str(exc)[:80]})"
     problem = manifest_problem(record)
     if problem is not None:
-        return Damage(path, f"is malformed: {problem}", number)
+        return f"is malformed: {problem}"
     if record["name"] != name or record["version"] != number:
-        return Damage(path, f"says {record['name']}:v{record['version']}, expected {name}:v{number}", number)
-    return dict(record)
+        return f"says {record['name']}:v{record['version']}, expected {name}:v{number}"
+    return record  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -108,9 +114,9 @@ def scan_versions(store: Store, name: str) -> VersionsScan:
         contents, damaged = [], []
     records: list[dict[str, Any]] = []
     for number, data in contents:
-        parsed = parse_manifest(data, store.join(name, f"v{number}", "manifest.json"), name, number)
-        if isinstance(parsed, Damage):
-            damaged.append(parsed)
+        parsed = _parse(data, name, number)
+        if isinstance(parsed, str):
+            damaged.append(Damage(store.join(name, f"v{number}", "manifest.json"), parsed, number))
         else:
             records.append(parsed)
     numbers = {d.version for d in damaged if d.version is not None} | {r["version"] for r in records}

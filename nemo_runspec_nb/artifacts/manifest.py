@@ -145,6 +145,9 @@ class ArtifactManifest:
 
 
 _REQUIRED = ("name", "version", "path", "created_at")
+_OPT_STR = (str, type(None))
+_OPT_DICT = (dict, type(None))
+_OPT_LIST = (list, type(None))
 
 
 def manifest_problem(data: Any) -> str | None:
@@ -152,6 +155,23 @@ def manifest_problem(data: Any) -> str | None:
 
     Cheap on purpose (a few type checks): the tables run it on every manifest they read.
     """
+    get = data.get if type(data) is dict else None
+    if (  # the common case, in one expression; anything else gets its reason below
+        get is not None
+        and type(get("version")) is int
+        and data["version"] >= 1
+        and type(get("name")) is str
+        and type(get("path")) is str
+        and type(get("created_at")) is str
+        and type(get("type", "")) in _OPT_STR
+        and type(get("producer", "")) in _OPT_STR
+        and type(get("metadata", {})) in _OPT_DICT
+        and type(get("inputs", [])) in _OPT_LIST
+        and type(get("used_artifacts", [])) in _OPT_LIST
+        and not any(type(r) is not str for r in get("inputs") or ())
+        and not any(type(r) is not str for r in get("used_artifacts") or ())
+    ):
+        return None
     if type(data) is not dict:
         return f"expected a JSON object, got {_json_kind(data)}"
     missing = [k for k in _REQUIRED if k not in data]

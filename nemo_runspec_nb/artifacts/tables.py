@@ -151,14 +151,15 @@ def versions(name: str, registry: ArtifactRegistry | None = None) -> pd.DataFram
     damaged_versions = {d.version: d for d in scan.damaged if d.version is not None}
     loose = [d for d in scan.damaged if d.version is None]
     rows: list[tuple[Any, dict[str, Any], Damage | None]] = [(r["version"], r, None) for r in scan.records]
-    rows += [(n, {}, d) for n, d in damaged_versions.items()]
-    rows.sort(key=lambda row: row[0])
+    if damaged_versions:
+        rows += [(n, {}, d) for n, d in damaged_versions.items()]
+        rows.sort(key=lambda row: row[0])
     rows += [(None, {}, d) for d in loose]
     records = [r for _, r, _ in rows]
     numbers = [n for n, _, _ in rows]
-    columns: dict[str, list[Any]] = {
+    columns: dict[str, Any] = {
         "name": [name] * len(rows),
-        "version": numbers,
+        "version": pd.array(numbers, dtype="Int64"),
         "aliases": [aliases_of.get(n, []) if n is not None else [] for n in numbers],
     }
     for key in ("type", "created_at", "producer", "path"):
@@ -171,8 +172,7 @@ def versions(name: str, registry: ArtifactRegistry | None = None) -> pd.DataFram
     reserved = set(VERSION_COLUMNS)
     for key, values in _metadata_columns([r.get("metadata") for r in records]).items():
         columns[f"metadata.{key}" if key in reserved else key] = values
-    frame = pd.DataFrame(columns)
-    return frame.astype({"version": "Int64"})
+    return pd.DataFrame(columns)
 
 
 def lineage(
