@@ -355,7 +355,7 @@ class ArtifactRegistry:
                 raise self._not_found(ref)
             return number
         number, _ = read_pointer_file(self._store, self._store.join(ref.name, "latest"))
-        if number is None or not self._store.exists(self._manifest_path(ref.name, number)):
+        if number is None or not self._store.exists(self._store.join(ref.name, f"v{number}")):
             existing = self._store.committed_versions(self._name_dir(ref.name))
             if not existing:
                 raise self._not_found(ref)

@@ -161,10 +161,13 @@ def test_damaged_version_keeps_its_number_and_readable_fields(store: ArtifactReg
     assert (row["latest"], row["versions"]) == (2, 2)
 
 
-def test_loading_the_damaged_version_raises_a_typed_error_naming_the_file(store: ArtifactRegistry) -> None:
+@pytest.mark.parametrize("ref", ["a:v2", "a"])
+def test_loading_the_damaged_version_raises_a_typed_error_naming_the_file(
+    store: ArtifactRegistry, ref: str
+) -> None:
     _damage(store, "manifest is a symlink loop")
     with pytest.raises(ArtifactError) as info:
-        store.get("a:v2")
+        store.get(ref)
     assert str(_manifest(Path(store.root))) in str(info.value)
     assert info.value.hint
     assert store.get("a:v1").version == 1
@@ -192,7 +195,14 @@ def test_get_of_a_damaged_manifest_is_an_artifact_error(store: ArtifactRegistry,
 
 
 @pytest.mark.parametrize(
-    "case", ["latest holds v²", "latest holds garbage", "latest is a directory", "latest is a symlink loop"]
+    "case",
+    [
+        "latest holds v²",
+        "latest holds garbage",
+        "latest is a directory",
+        "latest is a symlink loop",
+        "latest names a missing version",
+    ],
 )
 def test_a_bad_latest_pointer_falls_back_to_the_versions(store: ArtifactRegistry, case: str) -> None:
     _damage(store, case)
