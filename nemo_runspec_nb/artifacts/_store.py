@@ -17,12 +17,50 @@ raise ``latest``   compare-and-set under ``flock``       read, compare, write (a
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["FsspecStore", "LocalStore", "Store", "open_store"]
+__all__ = ["Damage", "FsspecStore", "LocalStore", "Store", "open_store"]
+
+
+@dataclass(frozen=True)
+class Damage:
+    """One entry under an artifact that cannot be read as what its place says it is.
+
+    ``version`` is the number its directory name gives (``None`` for stray entries);
+    ``path`` is the file or directory at fault and ``reason`` what is wrong with it.
+    """
+
+    path: str
+    reason: str
+    version: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.reason}"
+
+
+#: Entries of an artifact directory besides the versions (dot names are temp and lock files).
+KNOWN_ENTRIES = frozenset({"latest", "aliases"})
+STRAY_REASON = "is not a version directory (versions are named v1, v2, ...): move it out of the registry"
+UNCOMMITTED_REASON = "has no manifest.json (a publish still running, or one that was interrupted)"
+
+
+def damage_reason(exc: OSError) -> str:
+    """Why reading failed, in words (``"is a symlink loop"``, ``"permission denied"`` ...)."""
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory, expected a file"
+    if isinstance(exc, NotADirectoryError):
+        return "is a file, expected a version directory"
+    if exc.errno == errno.ELOOP:
+        return "is a symlink loop"
+    if isinstance(exc, PermissionError):
+        return "cannot be read: permission denied"
+    return f"cannot be read: {exc.strerror or exc}"
 
 
 class Store(Protocol):
@@ -51,8 +89,13 @@ class Store(Protocol):
         """Sorted numbers N of the ``v{N}/manifest.json`` files under ``name_dir``."""
         ...
 
-    def read_versions(self, name_dir: str) -> list[tuple[int, bytes]]:
-        """``(N, manifest bytes)`` of every committed version under ``name_dir``, ascending."""
+    def read_versions(self, name_dir: str) -> tuple[list[tuple[int, bytes]], list[Damage]]:
+        """``(N, manifest bytes)`` of every committed version under ``name_dir``, ascending.
+
+        Also returns what could not be read: version directories without a readable
+        ``manifest.json`` and entries that are not versions at all (``v²``, ``notes``).
+        Raises ``OSError`` only if ``name_dir`` itself cannot be listed.
+        """
         ...
 
     def count_versions(self, name_dir: str, up_to: int) -> int:
@@ -71,7 +114,12 @@ class Store(Protocol):
         """Claim ``version_dir`` and write ``files`` into it, the last one being the commit.
 
         Returns ``False`` (writing nothing) if another publisher holds that version.
+        On any error the claimed version is removed again before the error propagates.
         """
+        ...
+
+    def remove_version(self, version_dir: str) -> None:
+        """Delete a version this process created (undoing a publish that failed later)."""
         ...
 
     def raise_pointer(self, path: str, version: int) -> None:
@@ -86,15 +134,14 @@ class Store(Protocol):
 def read_pointer(data: bytes) -> int | None:
     """Version number in a ``latest``/alias file (``b"v12"``), ``None`` if unreadable."""
     text = data.decode("utf-8", "replace").strip()
-    if text.startswith("v") and text[1:].isdigit():
-        return int(text[1:])
-    return None
+    return version_of_dirname(text)
 
 
 def version_of_dirname(entry: str) -> int | None:
-    """``12`` for a version directory named ``v12``, else ``None``."""
-    if len(entry) > 1 and entry[0] == "v" and entry[1:].isdigit() and entry[1] != "0":
-        return int(entry[1:])
+    """``12`` for a version directory named ``v12``, else ``None`` (also for ``v²``, ``v012``)."""
+    digits = entry[1:]
+    if entry[:1] == "v" and digits.isascii() and digits.isdigit() and digits[0] != "0":
+        return int(digits)
     return None
 
 
@@ -121,7 +168,7 @@ class LocalStore:
     def list_subdirs(self, path: str) -> list[str]:
         try:
             with os.scandir(path) as entries:
-                return [e.name for e in entries if e.is_dir()]
+                return [e.name for e in entries if _is_dir(e)]
         except (FileNotFoundError, NotADirectoryError):
             return []
 
@@ -134,17 +181,29 @@ class LocalStore:
         found.sort()
         return found
 
-    def read_versions(self, name_dir: str) -> list[tuple[int, bytes]]:
+    def read_versions(self, name_dir: str) -> tuple[list[tuple[int, bytes]], list[Damage]]:
         # The hot path of the tables: one listdir, then one open per version, in order.
-        numbers = sorted(n for n in map(version_of_dirname, self.list_dir(name_dir)) if n is not None)
+        damaged: list[Damage] = []
+        numbers = []
+        for entry in os.listdir(name_dir):
+            number = version_of_dirname(entry)
+            if number is not None:
+                numbers.append(number)
+            elif entry not in KNOWN_ENTRIES and entry[:1] != ".":
+                damaged.append(_stray(os.path.join(name_dir, entry)))
+        numbers.sort()
         prefix = name_dir + os.sep + "v"
         found = []
         for number in numbers:
+            path = f"{prefix}{number}{os.sep}manifest.json"
             try:
-                found.append((number, _read_file(f"{prefix}{number}{os.sep}manifest.json")))
+                found.append((number, _read_file(path)))
             except FileNotFoundError:
-                continue  # claimed, not committed yet
-        return found
+                damaged.append(_uncommitted(f"{prefix}{number}", number))
+            except OSError as exc:
+                where = f"{prefix}{number}" if isinstance(exc, NotADirectoryError) else path
+                damaged.append(Damage(where, damage_reason(exc), number))
+        return found, damaged
 
     def count_versions(self, name_dir: str, up_to: int) -> int:
         return sum(
@@ -173,9 +232,16 @@ class LocalStore:
             os.mkdir(version_dir)
         except FileExistsError:
             return False
-        for name, data in files:
-            self.write_atomic(os.path.join(version_dir, name), data)
+        try:
+            for name, data in files:
+                self.write_atomic(os.path.join(version_dir, name), data)
+        except BaseException:
+            self.remove_version(version_dir)
+            raise
         return True
+
+    def remove_version(self, version_dir: str) -> None:
+        shutil.rmtree(version_dir, ignore_errors=True)
 
     def raise_pointer(self, path: str, version: int) -> None:
         lock = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.lock")
@@ -192,6 +258,21 @@ class LocalStore:
 
 
 _FIRST_READ = 1 << 16
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop, a vanished entry: not a directory we can use
+        return False
+
+
+def _stray(path: str) -> Damage:
+    return Damage(path, STRAY_REASON)
+
+
+def _uncommitted(version_dir: str, number: int) -> Damage:
+    return Damage(version_dir, UNCOMMITTED_REASON, number)
 
 
 def _read_file(path: str) -> bytes:
@@ -273,17 +354,31 @@ class FsspecStore:
         found.sort()
         return found
 
-    def read_versions(self, name_dir: str) -> list[tuple[int, bytes]]:
-        numbers = self.committed_versions(name_dir)
+    def read_versions(self, name_dir: str) -> tuple[list[tuple[int, bytes]], list[Damage]]:
+        damaged: list[Damage] = []
+        numbers = []
+        for entry in self.list_dir(name_dir):
+            number = version_of_dirname(entry)
+            if number is not None:
+                numbers.append(number)
+            elif entry not in KNOWN_ENTRIES and entry[:1] != ".":
+                damaged.append(_stray(f"{name_dir}/{entry}"))
+        numbers.sort()
         paths = [f"{name_dir}/v{n}/manifest.json" for n in numbers]
-        contents = self.fs.cat(paths, on_error="omit") if paths else {}
+        contents = self.fs.cat(paths, on_error="return") if paths else {}
         by_path = {self.fs._strip_protocol(k): v for k, v in contents.items()}
         found = []
         for number, path in zip(numbers, paths, strict=True):
             data = by_path.get(self.fs._strip_protocol(path))
-            if data is not None:
+            if isinstance(data, FileNotFoundError) or data is None:
+                damaged.append(_uncommitted(f"{name_dir}/v{number}", number))
+            elif isinstance(data, OSError):
+                damaged.append(Damage(path, damage_reason(data), number))
+            elif isinstance(data, BaseException):
+                damaged.append(Damage(path, f"cannot be read: {data}", number))
+            else:
                 found.append((number, bytes(data)))
-        return found
+        return found, damaged
 
     def count_versions(self, name_dir: str, up_to: int) -> int:
         return sum(1 for n in self.committed_versions(name_dir) if n <= up_to)
@@ -297,19 +392,36 @@ class FsspecStore:
     def create_version(self, version_dir: str, files: Sequence[tuple[str, bytes]]) -> bool:
         *rest, (commit_name, commit_data) = files
         commit_path = f"{version_dir}/{commit_name}"
+        ours = False  # set once this process holds the version: only then undo on errors
         try:
-            with self.fs.open(commit_path, "xb") as f:
-                f.write(commit_data)
-        except FileExistsError:
-            return False
-        except (ValueError, NotImplementedError, TypeError):
-            # No exclusive create on this store: check, then write (documented as racy).
-            if self.fs.exists(commit_path):
+            try:
+                with self.fs.open(commit_path, "xb") as f:
+                    ours = True
+                    f.write(commit_data)
+            except FileExistsError:
+                if ours:
+                    raise
                 return False
-            self.fs.pipe_file(commit_path, commit_data)
-        for name, data in rest:
-            self.fs.pipe_file(f"{version_dir}/{name}", data)
+            except (ValueError, NotImplementedError, TypeError):
+                if ours:
+                    raise
+                # No exclusive create on this store: check, then write (documented as racy).
+                if self.fs.exists(commit_path):
+                    return False
+                ours = True
+                self.fs.pipe_file(commit_path, commit_data)
+            for name, data in rest:
+                self.fs.pipe_file(f"{version_dir}/{name}", data)
+        except BaseException:
+            if ours:
+                self.remove_version(version_dir)
+            raise
         return True
+
+    def remove_version(self, version_dir: str) -> None:
+        with contextlib.suppress(Exception):  # best effort: the store may be what failed
+            if self.fs.exists(version_dir):
+                self.fs.rm(version_dir, recursive=True)
 
     def raise_pointer(self, path: str, version: int) -> None:
         try:

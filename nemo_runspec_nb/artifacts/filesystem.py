@@ -20,6 +20,7 @@ raise :class:`~nemo_runspec_nb.errors.ArtifactError`.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -86,16 +87,12 @@ class ArtifactFileSystem(AbstractFileSystem):  # type: ignore[misc]
         fs, base = fsspec.core.url_to_fs(manifest.path, **self.target_options)
         base = base.rstrip("/") or base
         target = f"{base}/{sub}" if sub else base
-        if _is_local(fs):
-            real_base = os.path.realpath(base)
-            real = os.path.realpath(target)
-            if real != real_base and not real.startswith(real_base.rstrip(os.sep) + os.sep):
-                raise ArtifactError(
-                    f"Path art://{art_path} resolves to {real}, outside artifact {manifest.ref} "
-                    f"({real_base})",
-                    key=f"art://{art_path}",
-                    hint="Symlinks inside an artifact must point into the artifact's directory",
-                )
+        # A chained data path (simplecache::file:///data) reads the last link of the chain:
+        # check containment there, where the symlinks are.
+        inner_fs, inner_base = (fs, base) if "::" not in manifest.path else _innermost(manifest.path)
+        if _is_local(inner_fs):
+            inner_target = f"{inner_base.rstrip('/')}/{sub}" if sub else inner_base
+            _check_inside(inner_base, inner_target, art_path, manifest.ref)
         return fs, target, art_path
 
     # -- fsspec API -------------------------------------------------------------------
@@ -155,6 +152,38 @@ class ArtifactFileSystem(AbstractFileSystem):  # type: ignore[misc]
 
     def _rm(self, path: str) -> None:
         raise ArtifactError(f"art:// is read-only: cannot remove {path}", key=str(path))
+
+
+def _innermost(url: str) -> tuple[Any, str]:
+    """File system and path of the last URL of an fsspec chain (``a::b::file:///x`` -> ``/x``)."""
+    import fsspec.core
+
+    fs, path = fsspec.core.url_to_fs(url.rsplit("::", 1)[-1])
+    return fs, path.rstrip("/") or path
+
+
+def _check_inside(base: str, target: str, art_path: str, ref: str) -> None:
+    """Refuse a ``target`` whose real path (all symlinks followed) is outside ``base``."""
+    key = f"art://{art_path}"
+    try:
+        real_base = os.path.realpath(base, strict=True)
+        real = os.path.realpath(target, strict=True)
+    except FileNotFoundError:
+        return  # nothing there to read: the data file system raises FileNotFoundError itself
+    except OSError as exc:
+        reason = "is a symlink loop" if exc.errno == errno.ELOOP else (exc.strerror or str(exc))
+        raise ArtifactError(
+            f"Path {key} of artifact {ref} cannot be followed: {exc.filename or target} {reason}",
+            path=str(exc.filename or target),
+            key=key,
+            hint="Fix or remove that symlink in the artifact's data directory",
+        ) from exc
+    if real != real_base and not real.startswith(real_base.rstrip(os.sep) + os.sep):
+        raise ArtifactError(
+            f"Path {key} resolves to {real}, outside artifact {ref} ({real_base})",
+            key=key,
+            hint="Symlinks inside an artifact must point into the artifact's directory",
+        )
 
 
 def _is_local(fs: Any) -> bool:

@@ -14,14 +14,14 @@ stays exact when newer versions are published later.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from nemo_runspec_nb.errors import ArtifactError, did_you_mean
 
-__all__ = ["MANIFEST_FIELDS", "ArtifactManifest"]
+__all__ = ["MANIFEST_FIELDS", "ArtifactManifest", "manifest_problem"]
 
 MANIFEST_FIELDS = (
     "name",
@@ -123,34 +123,81 @@ class ArtifactManifest:
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "") -> ArtifactManifest:
         """Build a manifest from parsed JSON; raise :class:`ArtifactError` if it is malformed."""
-        where = f" in {source}" if source else ""
-        if not isinstance(data, Mapping):
-            raise ArtifactError(f"Malformed manifest{where}: expected a JSON object")
-        missing = [k for k in ("name", "version", "path", "created_at") if k not in data]
-        if missing:
-            raise ArtifactError(f"Malformed manifest{where}: missing {', '.join(missing)}")
-        version = data["version"]
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise ArtifactError(f"Malformed manifest{where}: version must be a positive integer")
-        metadata = data.get("metadata") or {}
-        if not isinstance(metadata, Mapping):
-            raise ArtifactError(f"Malformed manifest{where}: metadata must be an object")
+        problem = manifest_problem(data)
+        if problem is not None:
+            where = f" in {source}" if source else ""
+            raise ArtifactError(
+                f"Malformed manifest{where}: {problem}",
+                path=source or None,
+                hint="Restore the file from a backup, or remove that version directory",
+            )
         return cls(
-            name=str(data["name"]),
-            version=version,
-            path=str(data["path"]),
-            created_at=str(data["created_at"]),
-            type=_opt_str(data.get("type")),
-            producer=_opt_str(data.get("producer")),
-            metadata=metadata,
-            inputs=_str_tuple(data.get("inputs")),
-            used_artifacts=_str_tuple(data.get("used_artifacts")),
+            name=data["name"],
+            version=data["version"],
+            path=data["path"],
+            created_at=data["created_at"],
+            type=data.get("type"),
+            producer=data.get("producer"),
+            metadata=data.get("metadata") or {},
+            inputs=data.get("inputs") or (),
+            used_artifacts=data.get("used_artifacts") or (),
         )
 
 
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)
+_REQUIRED = ("name", "version", "path", "created_at")
+_OPT_STR = (str, type(None))
+_OPT_DICT = (dict, type(None))
+_OPT_LIST = (list, type(None))
 
 
-def _str_tuple(value: Iterable[Any] | None) -> tuple[str, ...]:
-    return tuple(str(v) for v in value) if value else ()
+def manifest_problem(data: Any) -> str | None:
+    """What is wrong with a parsed ``manifest.json`` (``None`` if it is well formed).
+
+    Cheap on purpose (a few type checks): the tables run it on every manifest they read.
+    """
+    get = data.get if type(data) is dict else None
+    if (  # the common case, in one expression; anything else gets its reason below
+        get is not None
+        and type(get("version")) is int
+        and data["version"] >= 1
+        and type(get("name")) is str
+        and type(get("path")) is str
+        and type(get("created_at")) is str
+        and type(get("type", "")) in _OPT_STR
+        and type(get("producer", "")) in _OPT_STR
+        and type(get("metadata", {})) in _OPT_DICT
+        and type(get("inputs", [])) in _OPT_LIST
+        and type(get("used_artifacts", [])) in _OPT_LIST
+        and not any(type(r) is not str for r in get("inputs") or ())
+        and not any(type(r) is not str for r in get("used_artifacts") or ())
+    ):
+        return None
+    if type(data) is not dict:
+        return f"expected a JSON object, got {_json_kind(data)}"
+    missing = [k for k in _REQUIRED if k not in data]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    version = data["version"]
+    if type(version) is not int or version < 1:
+        return f"version must be a positive integer, got {_json_kind(version)} {version!r:.40}"
+    for key in ("name", "path", "created_at"):
+        if type(data[key]) is not str:
+            return f"{key} must be a string, got {_json_kind(data[key])}"
+    for key in ("type", "producer"):
+        value = data.get(key)
+        if value is not None and type(value) is not str:
+            return f"{key} must be a string or null, got {_json_kind(value)}"
+    metadata = data.get("metadata")
+    if metadata is not None and type(metadata) is not dict:
+        return f"metadata must be an object, got {_json_kind(metadata)}"
+    for key in ("inputs", "used_artifacts"):
+        refs = data.get(key)
+        if refs is not None and (type(refs) is not list or any(type(r) is not str for r in refs)):
+            return f"{key} must be a list of references (strings), got {_json_kind(refs)}"
+    return None
+
+
+def _json_kind(value: Any) -> str:
+    """The JSON name of a parsed value's type (``array``, ``string``, ...)."""
+    kinds = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return kinds.get(type(value), "a number")

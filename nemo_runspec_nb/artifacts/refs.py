@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import unquote
 
 from nemo_runspec_nb.errors import ArtifactError
 
@@ -136,6 +137,17 @@ def parse_art_url(url: str) -> tuple[ArtifactRef, str]:
             key=url,
         )
     parts = [p for p in sub.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        raise ArtifactError(f"Path {url!r} leaves the artifact's directory ('..' is not allowed)", key=url)
+    # Stores that decode %2e%2e or split on backslashes must not see a way out either.
+    decoded = unquote(sub).replace("\\", "/")
+    if ".." in parts or ".." in decoded.split("/"):
+        raise ArtifactError(
+            f"Path {url!r} leaves the artifact's directory ('..' is not allowed, nor encoded as %2e%2e)",
+            key=url,
+            hint="Name a file inside the artifact, e.g. art://NAME/sub/file",
+        )
+    if decoded.startswith("/") or "\x00" in decoded:
+        raise ArtifactError(
+            f"Path {url!r} is absolute inside the artifact: art:// paths are relative to the artifact",
+            key=url,
+        )
     return ref, "/".join(parts)

@@ -24,7 +24,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from nemo_runspec_nb.artifacts._store import Store, open_store, read_pointer
+from nemo_runspec_nb.artifacts._scan import VersionsScan as _VersionsScan
+from nemo_runspec_nb.artifacts._scan import parse_manifest, read_pointer_file, scan_versions
+from nemo_runspec_nb.artifacts._store import UNCOMMITTED_REASON, Damage, Store, damage_reason, open_store
 from nemo_runspec_nb.artifacts.manifest import ArtifactManifest
 from nemo_runspec_nb.artifacts.refs import (
     ArtifactRef,
@@ -74,6 +76,16 @@ def _encode(data: Any, what: str) -> bytes:
         raise ArtifactError(
             f"{what} is not JSON-serializable: {exc}", hint="Use str, numbers, lists, dicts"
         ) from exc
+
+
+def _damage_error(damage: Damage, key: str, hint: str = "") -> ArtifactError:
+    """The typed error for asking for exactly the entry ``damage`` describes."""
+    return ArtifactError(
+        f"{key} is damaged: {damage.path.replace(os.sep, '/').rsplit('/', 1)[-1]} {damage.reason}",
+        path=damage.path,
+        key=key,
+        hint=hint or "Restore it from a backup or remove that version directory; other versions still work",
+    )
 
 
 def _summarize_versions(numbers: Sequence[int]) -> str:
@@ -176,12 +188,20 @@ class ArtifactRegistry:
                 used_artifacts=pinned_used,
             )
             files = [("metadata.json", metadata_bytes), ("manifest.json", manifest.to_json().encode())]
-            if self._store.create_version(self._store.join(name, f"v{version}"), files):
-                break
+            version_dir = self._store.join(name, f"v{version}")
+            try:
+                if self._store.create_version(version_dir, files):
+                    break
+            except OSError as exc:  # create_version already removed what it had written
+                raise self._publish_failed(name, version, exc) from exc
             version += 1
         else:  # pragma: no cover - would need 100k concurrent publishers
             raise ArtifactError(f"Could not claim a new version of {name!r} under {self.root}")
-        self._store.raise_pointer(self._store.join(name, "latest"), version)
+        try:
+            self._store.raise_pointer(self._store.join(name, "latest"), version)
+        except OSError as exc:
+            self._store.remove_version(version_dir)
+            raise self._publish_failed(name, version, exc) from exc
         if self.wandb is not None:
             try:
                 self.wandb.log(manifest)
@@ -192,6 +212,15 @@ class ArtifactRegistry:
                     hint="The manifest store has the version; log it again with registry.wandb.log(manifest)",
                 ) from exc
         return version
+
+    def _publish_failed(self, name: str, version: int, exc: OSError) -> ArtifactError:
+        where = exc.filename if isinstance(exc.filename, str) else self._store.join(name)
+        return ArtifactError(
+            f"Could not publish {name}:v{version} to {self.root}: {exc.strerror or exc}",
+            path=where,
+            key=f"{name}:v{version}",
+            hint="Nothing was kept; fix the cause (free space, permissions) and publish again",
+        )
 
     def _normalize_data_path(self, path: str | os.PathLike[str]) -> str:
         text = os.fspath(path)
@@ -219,10 +248,7 @@ class ArtifactRegistry:
             raise type(exc)(f"{field}: {exc.message}", key=exc.key, hint=exc.hint) from exc
 
     def _next_version_hint(self, name: str) -> int:
-        try:
-            current = read_pointer(self._store.read_bytes(self._store.join(name, "latest")))
-        except FileNotFoundError:
-            current = None
+        current, _ = read_pointer_file(self._store, self._store.join(name, "latest"))
         if current is None:
             existing = self._store.committed_versions(self._name_dir(name))
             current = existing[-1] if existing else 0
@@ -251,11 +277,8 @@ class ArtifactRegistry:
         for entry in sorted(self._store.list_dir(alias_dir)):
             if entry.startswith("."):
                 continue
-            try:
-                number = read_pointer(self._store.read_bytes(self._store.join(name, "aliases", entry)))
-            except FileNotFoundError:
-                continue
-            if number is not None:
+            number, _ = read_pointer_file(self._store, self._store.join(name, "aliases", entry))
+            if number is not None:  # damaged alias files show in versions(name)
                 found[entry] = number
         return found
 
@@ -279,11 +302,16 @@ class ArtifactRegistry:
         return found
 
     def history(self, name: str) -> builtins.list[ArtifactManifest]:
-        """Manifests of every committed version of ``name``, oldest first."""
-        return [
-            ArtifactManifest.from_dict(record, source=self._manifest_path(name, record["version"]))
-            for record in self._records(name)
-        ]
+        """Manifests of every committed version of ``name``, oldest first.
+
+        Raises :class:`ArtifactError` naming the first damaged version, if any
+        (``versions(name)`` lists them all with the damage instead).
+        """
+        scan = self._scan(name)
+        for damage in scan.damaged:
+            if damage.version is not None and damage.reason != UNCOMMITTED_REASON:
+                raise _damage_error(damage, f"{name}:v{damage.version}")
+        return [ArtifactManifest.from_dict(record) for record in scan.records]
 
     def get(self, ref: str | ArtifactRef) -> ArtifactManifest:
         """The manifest ``ref`` names (``name``, ``name:latest``, ``name:vN``, ``name:N``, ``name:ALIAS``)."""
@@ -318,19 +346,16 @@ class ArtifactRegistry:
             return ref.version
         if ref.kind == "alias":
             assert ref.alias is not None
-            try:
-                data = self._store.read_bytes(self._store.join(ref.name, "aliases", ref.alias))
-            except FileNotFoundError:
-                raise self._not_found(ref) from None
-            number = read_pointer(data)
+            number, damage = read_pointer_file(self._store, self._store.join(ref.name, "aliases", ref.alias))
+            if damage is not None:
+                raise _damage_error(
+                    damage, str(ref), f"Point it again with registry.alias({ref.name!r}, ...)"
+                )
             if number is None:
-                raise ArtifactError(f"Alias file of {ref} is corrupt: {data[:40]!r}", key=str(ref))
+                raise self._not_found(ref)
             return number
-        try:
-            number = read_pointer(self._store.read_bytes(self._store.join(ref.name, "latest")))
-        except FileNotFoundError:
-            number = None
-        if number is None:
+        number, _ = read_pointer_file(self._store, self._store.join(ref.name, "latest"))
+        if number is None or not self._store.exists(self._store.join(ref.name, f"v{number}")):
             existing = self._store.committed_versions(self._name_dir(ref.name))
             if not existing:
                 raise self._not_found(ref)
@@ -348,39 +373,27 @@ class ArtifactRegistry:
             raise self._not_found(
                 ref if ref.kind != "latest" else ArtifactRef.pinned(ref.name, version)
             ) from None
-        try:
-            record = json.loads(data)
-        except ValueError as exc:
-            raise ArtifactError(f"Manifest {source} is not valid JSON: {exc}", key=str(ref)) from exc
-        manifest = ArtifactManifest.from_dict(record, source=source)
-        if manifest.name != ref.name or manifest.version != version:
-            raise ArtifactError(
-                f"Manifest {source} says {manifest.ref}, expected {ref.name}:v{version}", key=str(ref)
-            )
-        return manifest
+        except NotADirectoryError:
+            where = self._store.join(ref.name, f"v{version}")
+            raise _damage_error(Damage(where, "is a file, expected a version directory"), str(ref)) from None
+        except OSError as exc:
+            raise _damage_error(Damage(source, damage_reason(exc)), str(ref)) from exc
+        parsed = parse_manifest(data, source, ref.name, version)
+        if isinstance(parsed, Damage):
+            raise _damage_error(parsed, str(ref))
+        return ArtifactManifest.from_dict(parsed, source=source)
 
-    def _records(self, name: str) -> builtins.list[dict[str, Any]]:
-        """Raw manifest dicts of every committed version, oldest first (one read each)."""
+    def _scan(self, name: str) -> _VersionsScan:
+        """Every version of ``name``, good and damaged; raises if the name does not exist."""
         validate_name(name)
         name_dir = self._name_dir(name)
-        loads = json.loads
-        records = [loads(data) for _, data in self._store.read_versions(name_dir)]
-        if not records and not self._store.exists(name_dir):
-            raise self._not_found(ArtifactRef(name))
-        return records
-
-    def _count_versions(self, name: str, up_to: int) -> int:
-        """Version directories of ``name`` up to ``up_to``, counted without opening them."""
-        return self._store.count_versions(self._name_dir(name), up_to)
-
-    def _latest_record(self, name: str) -> dict[str, Any] | None:
-        """Raw manifest dict of the latest version, ``None`` when nothing is committed."""
-        ref = ArtifactRef(name)
         try:
-            version = self._resolve_version(ref)
-            return dict(json.loads(self._store.read_bytes(self._manifest_path(name, version))))
-        except (ArtifactNotFoundError, FileNotFoundError):
-            return None
+            scan = scan_versions(self._store, name)
+        except OSError as exc:
+            raise _damage_error(Damage(name_dir, damage_reason(exc)), name) from exc
+        if not scan.records and not scan.damaged and not self._store.exists(name_dir):
+            raise self._not_found(ArtifactRef(name))
+        return scan
 
     # -- errors ------------------------------------------------------------------------
     def _not_found(self, ref: ArtifactRef) -> ArtifactNotFoundError:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from nemo_runspec_nb.artifacts._scan import LatestScan, scan_latest
+from nemo_runspec_nb.artifacts._store import Damage, damage_reason
 from nemo_runspec_nb.artifacts.manifest import ArtifactManifest
 from nemo_runspec_nb.artifacts.registry import ArtifactRegistry
 from nemo_runspec_nb.errors import ArtifactNotFoundError
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LINEAGE_COLUMNS", "TABLE_COLUMNS", "VERSION_COLUMNS", "lineage", "table", "versions"]
 
-TABLE_COLUMNS = ("name", "latest", "versions", "type", "created_at", "producer", "path")
+TABLE_COLUMNS = ("name", "latest", "versions", "type", "created_at", "producer", "path", "status", "problem")
 VERSION_COLUMNS = (
     "name",
     "version",
@@ -30,7 +32,21 @@ VERSION_COLUMNS = (
     "path",
     "inputs",
     "used_artifacts",
+    "status",
+    "problem",
 )
+OK = "OK"
+DAMAGED = "DAMAGED"
+_SHOWN_PROBLEMS = 3
+
+
+def _problem(damaged: list[Damage]) -> str:
+    """``path: reason`` of the first few damaged entries, one string."""
+    text = "; ".join(str(d) for d in damaged[:_SHOWN_PROBLEMS])
+    more = len(damaged) - _SHOWN_PROBLEMS
+    return f"{text} (and {more} more)" if more > 0 else text
+
+
 LINEAGE_COLUMNS = ("from", "to", "relation", "depth")
 
 
@@ -56,26 +72,43 @@ def _timestamps(values: list[Any]) -> Any:
     return pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601", errors="coerce")
 
 
+def _scan_latest(reg: ArtifactRegistry, name: str) -> LatestScan:
+    try:
+        return scan_latest(reg._store, name)
+    except OSError as exc:
+        return LatestScan(None, 0, None, [Damage(reg._store.join(name), damage_reason(exc))])
+
+
 def table(registry: ArtifactRegistry | None = None) -> pd.DataFrame:
-    """One row per artifact: name, latest, versions (count), type, created_at, producer, path.
+    """One row per artifact: name, latest, versions, type, created_at, producer, path, status, problem.
 
     ``type``/``created_at``/``producer``/``path`` describe the latest version.
+    ``status`` is ``"OK"``, or ``"DAMAGED"`` when the latest version, the ``latest`` or
+    alias files, or an entry of the artifact's directory cannot be read; ``problem``
+    then says which file and why (``None`` otherwise). Damage in older versions shows
+    in :func:`versions`. ``latest``/``versions`` are nullable integers (``<NA>`` when
+    no version can be read at all).
     """
     import pandas as pd
 
     reg = _registry(registry)
     columns: dict[str, list[Any]] = {c: [] for c in TABLE_COLUMNS}
     for name in reg.list():
-        record = reg._latest_record(name)
-        if record is None:
+        scan = _scan_latest(reg, name)
+        if scan.latest is None and not scan.damaged:
             continue  # a name whose first version is still being written
+        record = scan.record or {}
         columns["name"].append(name)
-        columns["latest"].append(record["version"])
-        columns["versions"].append(reg._count_versions(name, record["version"]))
+        columns["latest"].append(scan.latest)
+        columns["versions"].append(scan.count)
         for key in ("type", "created_at", "producer", "path"):
             columns[key].append(record.get(key))
+        columns["status"].append(DAMAGED if scan.damaged else OK)
+        columns["problem"].append(_problem(scan.damaged) if scan.damaged else None)
     columns["created_at"] = _timestamps(columns["created_at"])
-    return pd.DataFrame(columns, columns=list(TABLE_COLUMNS)).astype({"latest": "int64", "versions": "int64"})
+    columns["problem"] = pd.Series(columns["problem"], dtype=object)  # None stays None, not NaN
+    frame = pd.DataFrame(columns, columns=list(TABLE_COLUMNS))
+    return frame.astype({"latest": "Int64", "versions": "Int64"})
 
 
 def _metadata_columns(metadata: list[Any], prefix: str = "") -> dict[str, list[Any]]:
@@ -103,32 +136,43 @@ def versions(name: str, registry: ArtifactRegistry | None = None) -> pd.DataFram
     Nested metadata becomes dotted columns (``stats.mean``); a metadata key that
     clashes with a fixed column is prefixed ``metadata.``. Versions lacking a key
     get ``None``/``NaN``. Raises :class:`ArtifactNotFoundError` for unknown names.
+
+    A version whose manifest cannot be read is a row with ``status`` ``"DAMAGED"``
+    and the file and reason in ``problem``; a bad ``latest`` or alias file or a stray
+    entry (``v²``) is a ``DAMAGED`` row with version ``<NA>`` at the end.
     """
     import pandas as pd
 
     reg = _registry(registry)
-    records = reg._records(name)
+    scan = reg._scan(name)
     aliases_of: dict[int, list[str]] = {}
-    for alias, number in reg.aliases(name).items():
+    for alias, number in scan.aliases.items():
         aliases_of.setdefault(number, []).append(alias)
-    numbers = [r["version"] for r in records]
-    columns: dict[str, list[Any]] = {
-        "name": [name] * len(records),
-        "version": numbers,
-        "aliases": [aliases_of.get(n, []) for n in numbers],
+    damaged_versions = {d.version: d for d in scan.damaged if d.version is not None}
+    loose = [d for d in scan.damaged if d.version is None]
+    rows: list[tuple[Any, dict[str, Any], Damage | None]] = [(r["version"], r, None) for r in scan.records]
+    if damaged_versions:
+        rows += [(n, {}, d) for n, d in damaged_versions.items()]
+        rows.sort(key=lambda row: row[0])
+    rows += [(None, {}, d) for d in loose]
+    records = [r for _, r, _ in rows]
+    numbers = [n for n, _, _ in rows]
+    columns: dict[str, Any] = {
+        "name": [name] * len(rows),
+        "version": pd.array(numbers, dtype="Int64"),
+        "aliases": [aliases_of.get(n, []) if n is not None else [] for n in numbers],
     }
     for key in ("type", "created_at", "producer", "path"):
         columns[key] = [r.get(key) for r in records]
     columns["created_at"] = _timestamps(columns["created_at"])
     columns["inputs"] = [r.get("inputs") or [] for r in records]
     columns["used_artifacts"] = [r.get("used_artifacts") or [] for r in records]
+    columns["status"] = [OK if d is None else DAMAGED for _, _, d in rows]
+    columns["problem"] = pd.Series([None if d is None else str(d) for _, _, d in rows], dtype=object)
     reserved = set(VERSION_COLUMNS)
     for key, values in _metadata_columns([r.get("metadata") for r in records]).items():
         columns[f"metadata.{key}" if key in reserved else key] = values
-    frame = pd.DataFrame(columns)
-    if not records:
-        frame = frame.astype({"version": "int64"})
-    return frame
+    return pd.DataFrame(columns)
 
 
 def lineage(

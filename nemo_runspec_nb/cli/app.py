@@ -35,6 +35,7 @@ from .recipe_config import RecipeMeta
 from .recipe_typer import EXTRA_ARGS, RecipeTyper, launch_from_cli
 
 if TYPE_CHECKING:
+    import pandas as pd
     from rich.console import Console
     from rich.table import Table
 
@@ -247,11 +248,24 @@ def artifacts(
         if frame.empty:
             _line(console, f"No artifacts in {registry.root}.")
             return
-        console.print(frame_table(frame, ["name", "latest", "versions", "type", "created_at", "producer"]))
+        columns = ["name", "latest", "versions", "type", "created_at", "producer", "status"]
+        console.print(frame_table(frame, columns))
+        _problems(console, frame, "name")
         return
     frame = versions(name, registry)
-    columns = ["version", "aliases", "type", "created_at", "producer", "path"]
+    columns = ["version", "aliases", "type", "created_at", "producer", "path", "status"]
     console.print(frame_table(frame, columns, title=name))
+    _problems(console, frame, "version")
+
+
+def _problems(console: Console, frame: pd.DataFrame, label: str) -> None:
+    """One line per damaged row under an artifact table: which file, and what is wrong with it."""
+    import pandas as pd
+
+    damaged = frame[frame["status"] != "OK"]
+    for key, problem in damaged[[label, "problem"]].itertuples(index=False):
+        where = "-" if pd.isna(key) else (f"v{key}" if label == "version" else str(key))
+        _line(console, f"{where}: {problem}")
 
 
 @app.command(rich_help_panel=_STORE)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ArtifactBrowser"]
 
-_VERSION_COLUMNS = ["version", "aliases", "type", "created_at", "producer", "inputs"]
+_VERSION_COLUMNS = ["version", "aliases", "type", "created_at", "producer", "inputs", "status", "problem"]
 
 
 class ArtifactBrowser(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
@@ -86,10 +86,11 @@ class ArtifactBrowser(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships n
             self.message.value = f"<span class='nrs-error'>{html.escape(str(exc))}</span>"
             return
         shown = frame[[c for c in _VERSION_COLUMNS if c in frame.columns]].sort_values(
-            "version", ascending=False
+            "version", ascending=False, na_position="last"
         )
         self.versions_table.value = shown.to_html(index=False, classes="nrs-versions-table", max_rows=50)
-        options = [f"v{v}" for v in sorted(frame["version"].tolist(), reverse=True)]
+        readable = frame[frame["status"] == "OK"]["version"]  # damaged rows cannot be opened
+        options = [f"v{v}" for v in sorted(readable.tolist(), reverse=True)]
         self.version.options = options
         if options:
             self.version.value = options[0]

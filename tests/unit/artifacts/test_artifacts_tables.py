@@ -32,7 +32,18 @@ def chain(any_registry: ArtifactRegistry) -> ArtifactRegistry:
 
 def test_table_has_one_row_per_artifact(chain: ArtifactRegistry) -> None:
     frame = table(chain)
-    assert list(frame.columns) == ["name", "latest", "versions", "type", "created_at", "producer", "path"]
+    assert list(frame.columns) == [
+        "name",
+        "latest",
+        "versions",
+        "type",
+        "created_at",
+        "producer",
+        "path",
+        "status",
+        "problem",
+    ]
+    assert frame["status"].tolist() == ["OK"] * 4 and frame["problem"].tolist() == [None] * 4
     assert frame["name"].tolist() == ["model", "raw", "tiny-data", "tokenizer"]
     row = frame.set_index("name").loc["tiny-data"]
     assert (row["latest"], row["versions"], row["type"], row["producer"], row["path"]) == (
@@ -43,13 +54,13 @@ def test_table_has_one_row_per_artifact(chain: ArtifactRegistry) -> None:
         "memory://d2",
     )
     assert str(frame["created_at"].dtype) == "datetime64[us, UTC]"
-    assert frame["latest"].dtype == "int64" and frame["versions"].dtype == "int64"
+    assert frame["latest"].dtype == "Int64" and frame["versions"].dtype == "Int64"
 
 
 def test_empty_registry_gives_empty_tables(any_registry: ArtifactRegistry) -> None:
     frame = table(any_registry)
     assert frame.empty
-    assert list(frame.columns) == ["name", "latest", "versions", "type", "created_at", "producer", "path"]
+    assert list(frame.columns)[:7] == ["name", "latest", "versions", "type", "created_at", "producer", "path"]
 
 
 def test_versions_flattens_metadata_into_columns(chain: ArtifactRegistry) -> None:
