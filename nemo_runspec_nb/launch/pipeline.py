@@ -20,14 +20,35 @@ Launchers
 ``"sbatch"``
     Writes one batch script, ``<job_dir>/pipeline.sbatch``, that runs the same
     pipeline, and submits it with ``sbatch --parsable`` (``submit=False``
-    writes it only). Secret variables go to an owner-only file that the script
-    sources and deletes (:mod:`nemo_runspec_nb.launch.secrets`); the script
-    itself holds no secret value.
+    writes it only). The script itself holds no secret value.
 ``"nemo-run"``
     Builds the same script as a :class:`PipelinePlan` and hands it to the
     injected ``submitter`` callable, whose return value (a nemo-run handle,
     say) comes back in :attr:`PipelineResult.handle`. Only the nemo-run
     adapter imports nemo_run, so this module takes the callable instead.
+
+Secrets
+-------
+Secret variables (:mod:`nemo_runspec_nb.launch.secrets`) go to one owner-only
+file in ``job_dir`` that the script sources first. A submitted ``"sbatch"``
+pipeline keeps the file, since a job that Slurm requeues (node failure,
+preemption, ``scontrol requeue``) runs its script again; right after the
+submission a cleanup job on the same partition, account and QOS waits for
+the pipeline's job with ``--dependency=afterany`` (which a requeue does not
+satisfy) and removes the file (:func:`~nemo_runspec_nb.launch.secrets.cleanup_job_argv`).
+Its id is :attr:`PipelineResult.secrets_cleanup_job`; when Slurm refuses it
+the pipeline runs anyway and :attr:`PipelineResult.secrets_cleanup_error`
+says where the file stays. When the pipeline's own submission fails, the file
+is removed at once.
+
+Two scripts still delete the file as they read it, so they lose their
+secrets when requeued: one written with ``submit=False`` (you submit it
+yourself, and no cleanup job waits for it), and the ``"nemo-run"`` plan. The
+nemo-run script is built before the submitter runs, and the submitter's
+handle is opaque (a local executor has no Slurm job id at all), so whether a
+cleanup job could follow is not known when the script is written; a kept file
+would stay behind whenever none can. A local pipeline writes no file: its
+steps get their environment directly.
 """
 
 from __future__ import annotations
@@ -42,7 +63,13 @@ from pathlib import Path
 from typing import IO, Any, Literal, get_args
 
 from nemo_runspec_nb.errors import LaunchError, did_you_mean
-from nemo_runspec_nb.launch.secrets import secret_preamble, split_secret_env, write_secret_file
+from nemo_runspec_nb.launch.secrets import (
+    cleanup_job_argv,
+    remove_secret_file,
+    secret_preamble,
+    split_secret_env,
+    write_secret_file,
+)
 from nemo_runspec_nb.launch.step import Step
 
 __all__ = [
@@ -64,7 +91,8 @@ class PipelinePlan:
     """What a remote launcher runs: a bash script body plus the public environment.
 
     ``script`` holds no secret values; ``secrets_file`` (if any) is the
-    owner-only file the script sources and deletes.
+    owner-only file the script sources (and deletes, for the nemo-run
+    launcher: see the module doc).
     """
 
     steps: tuple[Step, ...]
@@ -75,7 +103,12 @@ class PipelinePlan:
 
 @dataclass(frozen=True)
 class PipelineResult:
-    """The outcome of :func:`run_pipeline`; which fields are set depends on the launcher."""
+    """The outcome of :func:`run_pipeline`; which fields are set depends on the launcher.
+
+    ``secrets_cleanup_job`` is the id of the Slurm job that removes a submitted
+    pipeline's secrets file once its job has ended; ``secrets_cleanup_error``
+    says where the file stays when that job could not be submitted.
+    """
 
     launcher: PipelineLauncher
     returncodes: tuple[int, ...] = ()
@@ -84,6 +117,8 @@ class PipelineResult:
     script: Path | None = None
     job_id: str | None = None
     handle: Any = field(default=None, compare=False)
+    secrets_cleanup_job: str | None = None
+    secrets_cleanup_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -146,12 +181,29 @@ def run_pipeline(
             raise LaunchError("the sbatch launcher needs a job_dir for its script and logs", key="job_dir")
         job_dir = Path(job_dir).resolve()  # the script runs elsewhere: every path in it is absolute
         job_dir.mkdir(parents=True, exist_ok=True)
-        plan = _plan(steps, env or {}, job_dir, cwd, startup)
+        # a submitted job keeps the file for a requeue; a cleanup job removes it (module doc)
+        plan = _plan(steps, env or {}, job_dir, cwd, startup, remove_secrets=not submit)
         script = job_dir / SBATCH_SCRIPT_NAME
         header = _sbatch_header(job_dir, steps, sbatch_options or {})
         script.write_text(header + plan.script, encoding="utf-8")
-        job_id = _sbatch_submit(script) if submit else None
-        return PipelineResult("sbatch", script=script, job_id=job_id)
+        if not submit:
+            return PipelineResult("sbatch", script=script)
+        try:
+            job_id = _sbatch_submit(script)
+        except LaunchError:
+            if plan.secrets_file is not None:  # no job will read it
+                remove_secret_file(job_dir)
+            raise
+        if plan.secrets_file is None:
+            return PipelineResult("sbatch", script=script, job_id=job_id)
+        cleanup_job, cleanup_error = _submit_cleanup(plan.secrets_file, job_id, sbatch_options or {})
+        return PipelineResult(
+            "sbatch",
+            script=script,
+            job_id=job_id,
+            secrets_cleanup_job=cleanup_job,
+            secrets_cleanup_error=cleanup_error,
+        )
     if launcher == "nemo-run":
         if submitter is None:
             raise LaunchError(
@@ -254,13 +306,16 @@ def _plan(
     startup: Sequence[str],
     *,
     write_secrets: bool = True,
+    remove_secrets: bool = True,
 ) -> PipelinePlan:
     """The bash body shared by the remote launchers; it never holds a secret value.
 
     Secret variables, the pipeline's and every step's, go to one owner-only
     file in ``job_dir`` that the body sources first (so a step's secret is
-    visible to the whole pipeline). With ``write_secrets=False`` no file is
-    written and a comment names the variables instead (for previews).
+    visible to the whole pipeline), then deletes unless ``remove_secrets`` is
+    False (a requeued job reads it again; a cleanup job removes it). With
+    ``write_secrets=False`` no file is written and a comment names the
+    variables instead (for previews).
     """
     every = dict(env)
     for step in steps:
@@ -276,8 +331,10 @@ def _plan(
             )
         secrets_file = write_secret_file(job_dir, secret)
         lines += [
-            "# secrets: sourced from an owner-only file, which is then deleted",
-            secret_preamble(secrets_file, remove=True),
+            "# secrets: sourced from an owner-only file, which is then deleted"
+            if remove_secrets
+            else "# secrets: sourced from an owner-only file, kept for a requeue until the job has ended",
+            secret_preamble(secrets_file, remove=remove_secrets),
         ]
     elif secret:
         lines += [f"# secrets ({', '.join(secret)}) are sourced from an owner-only file at run time", ""]
@@ -340,3 +397,38 @@ def _sbatch_submit(script: Path) -> str:
     if not job_id:
         raise LaunchError("sbatch printed no job id", path=script)
     return job_id
+
+
+def _submit_cleanup(
+    secrets_file: Path, job_id: str, options: Mapping[str, str | int | bool | None]
+) -> tuple[str | None, str | None]:
+    """Submit the job that removes ``secrets_file`` once job ``job_id`` has ended for good.
+
+    It runs on the pipeline's partition, account and QOS. Returns ``(cleanup job id, None)``,
+    or ``(None, error)`` when it could not be submitted: the pipeline runs anyway, and the
+    error says where the file stays.
+    """
+    named = {k.replace("_", "-"): v for k, v in options.items()}
+
+    def option(name: str) -> str | None:
+        value = named.get(name)
+        return None if value is None or isinstance(value, bool) else str(value)
+
+    argv = cleanup_job_argv(
+        secrets_file,
+        job_id,
+        name=f"runspec-cleanup-{job_id}",
+        partition=option("partition"),
+        account=option("account"),
+        qos=option("qos"),
+    )
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"the secrets file stays at {secrets_file}: {exc}"
+    cleanup_id = done.stdout.strip().split(";")[0] if done.stdout.strip() else ""
+    if done.returncode != 0 or not cleanup_id:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        reason = detail[-1] if detail else f"exit code {done.returncode}"
+        return None, f"the secrets file stays at {secrets_file}: sbatch failed: {reason}"
+    return cleanup_id, None

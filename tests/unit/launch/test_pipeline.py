@@ -153,7 +153,7 @@ def test_sbatch_submission_parses_the_job_id(tmp_path, monkeypatch):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "sbatch"
-    fake.write_text('#!/bin/sh\necho "$@" > "$(dirname "$0")/args"\necho "4242;cluster"\n')
+    fake.write_text('#!/bin/sh\necho "$@" >> "$(dirname "$0")/args"\necho "4242;cluster"\n')
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.chdir(tmp_path)
@@ -161,7 +161,9 @@ def test_sbatch_submission_parses_the_job_id(tmp_path, monkeypatch):
     result = run_pipeline(steps, "sbatch", job_dir="job")  # relative: made absolute in the script
     assert result.job_id == "4242"
     assert f". {tmp_path}/job/.runspec-secrets.sh" in result.script.read_text()
-    assert (bin_dir / "args").read_text().split() == ["--parsable", str(tmp_path / "job" / "pipeline.sbatch")]
+    first, cleanup = (bin_dir / "args").read_text().splitlines()  # then the secrets cleanup job
+    assert first.split() == ["--parsable", str(tmp_path / "job" / "pipeline.sbatch")]
+    assert "--dependency=afterany:4242" in cleanup.split()
 
 
 def test_sbatch_rejection_is_a_launch_error(tmp_path, monkeypatch):
@@ -273,4 +275,8 @@ def test_sbatch_pipeline_runs_on_the_local_slurm(tmp_path):
     assert _wait_for_slurm_job(result.job_id, timeout=60) == "COMPLETED"
     out = Path(job_dir / f"pipeline-{result.job_id}.out").read_text()
     assert out.strip().endswith("HELLO TOK")
-    assert not (job_dir / SECRET_FILE_NAME).exists()
+    assert result.secrets_cleanup_job, result.secrets_cleanup_error
+    deadline = time.monotonic() + 60
+    while (job_dir / SECRET_FILE_NAME).exists() and time.monotonic() < deadline:
+        time.sleep(0.5)  # the cleanup job runs just after the pipeline's job
+    assert not (job_dir / SECRET_FILE_NAME).exists(), "the cleanup job removes it"
