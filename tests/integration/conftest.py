@@ -40,6 +40,21 @@ LOCAL_SLURM_PROFILE: Mapping[str, Any] = {
 }
 
 
+def _secrets_removed(job_dir: Path, timeout: float = 60) -> bool:
+    """True once the job's secrets file is gone: a Slurm job's cleanup job (afterany) runs just after it."""
+    secrets = job_dir / ".runspec-secrets.sh"
+    deadline = time.monotonic() + timeout
+    while secrets.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return not secrets.exists()
+
+
+@pytest.fixture
+def secrets_removed() -> Callable[..., bool]:
+    """``secrets_removed(job_dir)``: wait (up to 60 s) for the secrets file to go; True once it has."""
+    return _secrets_removed
+
+
 def slurm_down_reason() -> str | None:
     """Why the local Slurm cluster cannot take jobs, or None when it can."""
     if shutil.which("sinfo") is None:

@@ -29,7 +29,7 @@ pytestmark = [
 TIMEOUT = 120
 
 
-def test_a_job_succeeds_and_its_logs_are_readable(slurm_profile, make_request, launched):
+def test_a_job_succeeds_and_its_logs_are_readable(slurm_profile, make_request, launched, secrets_removed):
     request = make_request(slurm_profile, env={"GREETING": "hello-slurm", "DEMO_TOKEN": "tok-secret-123"})
     handle = submit(request)
     launched.append(handle)
@@ -41,11 +41,7 @@ def test_a_job_succeeds_and_its_logs_are_readable(slurm_profile, make_request, l
     assert "greeting: hello-slurm" in logs
     assert "token visible: True" in logs
     # kept while the job may be requeued; a cleanup job (afterany) removes it right after the end
-    secrets = request.job_dir / ".runspec-secrets.sh"
-    deadline = time.monotonic() + 60
-    while secrets.exists() and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not secrets.exists()
+    assert secrets_removed(request.job_dir)
     # the secret reached the job, and no file of ours holds it
     for path in request.job_dir.rglob("*"):
         if path.is_file():
@@ -129,7 +125,9 @@ def test_render_script_is_the_sbatch_script_without_submitting(slurm_profile, ma
     assert JobHandle  # the handle type is the public one
 
 
-def test_every_task_of_a_multi_task_job_gets_the_secrets(slurm_profile, make_request, launched):
+def test_every_task_of_a_multi_task_job_gets_the_secrets(
+    slurm_profile, make_request, launched, secrets_removed
+):
     profile = {**slurm_profile, "ntasks_per_node": 2}
     request = make_request(profile, env={"DEMO_TOKEN": "tok-multi-42"})
     handle = submit(request)
@@ -138,6 +136,7 @@ def test_every_task_of_a_multi_task_job_gets_the_secrets(slurm_profile, make_req
     assert state.status is JobStatus.SUCCEEDED
     logs = handle.logs()
     assert logs.count("token visible: True") == 2, logs
+    assert secrets_removed(request.job_dir)
     for path in [*request.job_dir.rglob("*"), *request.resolved_nemorun_home.rglob("*")]:
         if path.is_file():
             assert "tok-multi-42" not in path.read_text(errors="replace"), path

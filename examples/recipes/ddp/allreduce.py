@@ -41,6 +41,7 @@ import datetime
 import json
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 
@@ -49,6 +50,12 @@ import torch.distributed as dist
 from omegaconf import OmegaConf
 
 from nemo_runspec_nb.artifacts import setup_artifact_tracking
+
+
+def say(line: str) -> None:
+    """Print ``line`` in one write: the ranks of a node share one log file, so a line must not split."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def main() -> None:
@@ -67,13 +74,12 @@ def main() -> None:
     dist.all_reduce(value, op=dist.ReduceOp.SUM)
     total, expected = int(value.item()), world * (world + 1) // 2
     node = os.environ.get("SLURMD_NODENAME") or socket.gethostname()
-    print(
+    say(
         f"allreduce: rank={rank} world={world} local_rank={os.environ.get('LOCAL_RANK', '-')} "
         f"node={node} node_rank={os.environ.get('GROUP_RANK', '-')} "
         f"cuda_visible_devices={os.environ.get('CUDA_VISIBLE_DEVICES', '-')} "
         f"slurm_job_gpus={os.environ.get('SLURM_JOB_GPUS', '-')} "
-        f"sum={total} expected={expected} {'OK' if total == expected else 'WRONG'}",
-        flush=True,
+        f"sum={total} expected={expected} {'OK' if total == expected else 'WRONG'}"
     )
     # Every rank's node, gathered on rank 0 for the artifact's metadata.
     nodes: list[str | None] = [None] * world
@@ -104,7 +110,7 @@ def publish(
     manifest = setup_artifact_tracking(cfg).log_artifact(
         cfg["output"]["artifact"], out, metadata=result, type="result"
     )
-    print(f"allreduce: published {manifest.name}:v{manifest.version} (sum {total})", flush=True)
+    say(f"allreduce: published {manifest.name}:v{manifest.version} (sum {total})")
 
 
 if __name__ == "__main__":
