@@ -40,19 +40,20 @@ LOCAL_SLURM_PROFILE: Mapping[str, Any] = {
 }
 
 
-def _secrets_removed(job_dir: Path, timeout: float = 60) -> bool:
-    """True once the job's secrets file is gone: a Slurm job's cleanup job (afterany) runs just after it."""
-    secrets = job_dir / ".runspec-secrets.sh"
-    deadline = time.monotonic() + timeout
-    while secrets.exists() and time.monotonic() < deadline:
+def _gone_within(path: Path, seconds: float = 60.0) -> bool:
+    """True once ``path`` does not exist (a Slurm job's secrets cleanup job runs just after the job ends)."""
+    deadline = time.monotonic() + seconds
+    while path.exists():
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.5)
-    return not secrets.exists()
+    return True
 
 
 @pytest.fixture
-def secrets_removed() -> Callable[..., bool]:
-    """``secrets_removed(job_dir)``: wait (up to 60 s) for the secrets file to go; True once it has."""
-    return _secrets_removed
+def gone_within() -> Callable[..., bool]:
+    """``gone_within(path, seconds=60)``: wait for ``path`` (e.g. a secrets file) to go; True once it has."""
+    return _gone_within
 
 
 def slurm_down_reason() -> str | None:

@@ -159,16 +159,6 @@ def handles() -> Iterator[list[JobHandle]]:
             print(f"cleanup of {handle.job_dir} failed: {exc}")
 
 
-def gone_within(path: Path, seconds: float = 60.0) -> bool:
-    """True once ``path`` does not exist (the cleanup job runs just after the job ends)."""
-    deadline = time.monotonic() + seconds
-    while path.exists():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.5)
-    return True
-
-
 LOCAL_SLURM = {
     "executor": "slurm",
     "tunnel": "local",
@@ -182,7 +172,7 @@ LOCAL_SLURM = {
 
 
 @pytest.mark.nemorun
-def test_a_local_job(make_project, handles):
+def test_a_local_job(make_project, handles, gone_within):
     project = make_project({"here": {"executor": "local"}})
     handle = project.compose("here").launch()
     handles.append(handle)
@@ -197,7 +187,7 @@ def test_a_local_job(make_project, handles):
 
 @pytest.mark.slurm
 @pytest.mark.usefixtures("slurm_cluster")
-def test_a_slurm_job(make_project, handles):
+def test_a_slurm_job(make_project, handles, gone_within):
     project = make_project({"cluster": LOCAL_SLURM})
     job = project.compose("cluster")
     handle = job.launch()
@@ -225,7 +215,7 @@ def _wait_for(handle: JobHandle, text: str, seconds: float) -> str:
 
 @pytest.mark.slurm
 @pytest.mark.usefixtures("slurm_cluster")
-def test_a_requeued_slurm_job_still_gets_its_secrets(make_project, handles):
+def test_a_requeued_slurm_job_still_gets_its_secrets(make_project, handles, gone_within):
     project = make_project({"cluster": LOCAL_SLURM})
     handle = project.compose("cluster", "first_run_sleep=60").launch()
     handles.append(handle)
@@ -249,7 +239,7 @@ def test_a_requeued_slurm_job_still_gets_its_secrets(make_project, handles):
 @pytest.mark.slurm
 @pytest.mark.ssh
 @pytest.mark.usefixtures("slurm_cluster")
-def test_an_ssh_job(make_project, handles, tmp_path: Path):
+def test_an_ssh_job(make_project, handles, gone_within, tmp_path: Path):
     sys.path.insert(0, str(Path(__file__).parent))
     try:
         from test_slurm_ssh import ssh_down_reason, ssh_profile

@@ -18,6 +18,7 @@ from nemo_runspec_nb.launch import (
     render_script,
     submit,
 )
+from nemo_runspec_nb.launch.secrets import SECRET_FILE_NAME
 
 pytestmark = [
     pytest.mark.slurm,
@@ -29,7 +30,7 @@ pytestmark = [
 TIMEOUT = 120
 
 
-def test_a_job_succeeds_and_its_logs_are_readable(slurm_profile, make_request, launched, secrets_removed):
+def test_a_job_succeeds_and_its_logs_are_readable(slurm_profile, make_request, launched, gone_within):
     request = make_request(slurm_profile, env={"GREETING": "hello-slurm", "DEMO_TOKEN": "tok-secret-123"})
     handle = submit(request)
     launched.append(handle)
@@ -41,7 +42,7 @@ def test_a_job_succeeds_and_its_logs_are_readable(slurm_profile, make_request, l
     assert "greeting: hello-slurm" in logs
     assert "token visible: True" in logs
     # kept while the job may be requeued; a cleanup job (afterany) removes it right after the end
-    assert secrets_removed(request.job_dir)
+    assert gone_within(request.job_dir / SECRET_FILE_NAME)
     # the secret reached the job, and no file of ours holds it
     for path in request.job_dir.rglob("*"):
         if path.is_file():
@@ -126,7 +127,7 @@ def test_render_script_is_the_sbatch_script_without_submitting(slurm_profile, ma
 
 
 def test_every_task_of_a_multi_task_job_gets_the_secrets(
-    slurm_profile, make_request, launched, secrets_removed
+    slurm_profile, make_request, launched, gone_within
 ):
     profile = {**slurm_profile, "ntasks_per_node": 2}
     request = make_request(profile, env={"DEMO_TOKEN": "tok-multi-42"})
@@ -136,7 +137,7 @@ def test_every_task_of_a_multi_task_job_gets_the_secrets(
     assert state.status is JobStatus.SUCCEEDED
     logs = handle.logs()
     assert logs.count("token visible: True") == 2, logs
-    assert secrets_removed(request.job_dir)
+    assert gone_within(request.job_dir / SECRET_FILE_NAME)
     for path in [*request.job_dir.rglob("*"), *request.resolved_nemorun_home.rglob("*")]:
         if path.is_file():
             assert "tok-multi-42" not in path.read_text(errors="replace"), path

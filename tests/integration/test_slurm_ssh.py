@@ -114,7 +114,7 @@ def _files_under(*roots: Path) -> Iterator[Path]:
 
 
 def test_a_job_runs_from_the_uploaded_copy_and_its_logs_come_back_over_ssh(
-    ssh_project, make_request, launched, remote_root
+    ssh_project, make_request, launched, remote_root, gone_within
 ):
     request = make_request(
         ssh_profile(remote_root),
@@ -150,10 +150,7 @@ def test_a_job_runs_from_the_uploaded_copy_and_its_logs_come_back_over_ssh(
     assert handle.log_files() and all(str(p).startswith(str(remote_root)) for p in handle.log_files())
     # the secret reached the job, but no file of ours (local or remote) holds it, nor the record
     # kept while the job may be requeued; a cleanup job (afterany) removes it right after the end
-    deadline = time.monotonic() + 60
-    while (remote_dir / ".runspec-secrets.sh").exists() and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not (remote_dir / ".runspec-secrets.sh").exists()
+    assert gone_within(remote_dir / ".runspec-secrets.sh")
     for path in _files_under(request.job_dir, remote_root, request.resolved_nemorun_home):
         assert "tok-ssh-secret-77" not in path.read_text(errors="replace"), path
     assert "tok-ssh-secret-77" not in logs
