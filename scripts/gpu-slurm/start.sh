@@ -58,20 +58,8 @@ export SLURM_CONF=$CONF_DIR/slurm.conf   # every Slurm command below talks to th
 log() { printf '[gpu-slurm] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# wait_for DESCRIPTION TIMEOUT_SECONDS COMMAND...: poll COMMAND every 0.2 s.
-wait_for() {
-    local what=$1 timeout=$2; shift 2
-    local deadline=$(( $(date +%s) + timeout ))
-    until "$@" >/dev/null 2>&1; do
-        if (( $(date +%s) >= deadline )); then
-            die "$what not ready after ${timeout}s (logs: $LOG_DIR)"
-        fi
-        sleep 0.2
-    done
-}
-
-# running PIDFILE: true when the PID in PIDFILE is alive.
-running() { [[ -s $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# shared helpers: wait_for, running, stop_pidfile
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/daemons.sh"
 
 [[ $(id -u) -eq 0 ]] || die "run as root"
 (( NODES >= 1 && NODES <= 9 )) || die "NODES must be 1..9 (got $NODES)"

@@ -10,25 +10,8 @@ RUN_DIR=/run/slurm-gpu
 HOSTS_TAG="# nrs-gpu-slurm"
 log() { printf '[gpu-slurm] %s\n' "$*" >&2; }
 
-# stop_pidfile NAME PIDFILE: SIGTERM the PID, wait up to 20 s, then SIGKILL.
-stop_pidfile() {
-    local name=$1 pidfile=$2 pid
-    [[ -s $pidfile ]] || return 0
-    pid=$(cat "$pidfile")
-    if ! kill -0 "$pid" 2>/dev/null; then
-        rm -f "$pidfile"
-        return 0
-    fi
-    log "stopping $name (pid $pid)"
-    kill -TERM "$pid"
-    for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
-        sleep 0.2
-    done
-    log "$name (pid $pid) did not exit after 20 s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$pidfile"
-}
+# shared helpers: wait_for, running, stop_pidfile
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/daemons.sh"
 
 [[ $(id -u) -eq 0 ]] || { log "run as root"; exit 1; }
 

@@ -26,23 +26,8 @@ CONF_DIR=/etc/slurm
 log() { printf '[local-slurm] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# wait_for DESCRIPTION TIMEOUT_SECONDS COMMAND...: poll COMMAND every 0.2 s.
-wait_for() {
-    local what=$1 timeout=$2; shift 2
-    local deadline=$(( $(date +%s) + timeout ))
-    until "$@" >/dev/null 2>&1; do
-        if (( $(date +%s) >= deadline )); then
-            die "$what not ready after ${timeout}s (logs: $LOG_DIR)"
-        fi
-        sleep 0.2
-    done
-}
-
-# running PIDFILE: true when the PID in PIDFILE is alive.
-running() {
-    local pidfile=$1
-    [[ -s $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
-}
+# shared helpers: wait_for, running, stop_pidfile
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/daemons.sh"
 
 [[ $(id -u) -eq 0 ]] || die "run as root"
 
