@@ -150,7 +150,7 @@ def _plain(work: Path, i: int) -> tuple[float, str]:
 
 def _ours(work: Path, i: int, nemorun: Any) -> tuple[float, str]:
     from nemo_runspec_nb.launch import LaunchRequest, submit
-    from nemo_runspec_nb.spec import Runspec, RunspecResources, RunspecRun
+    from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 
     script = work / "ddp.py"
     runspec = Runspec(

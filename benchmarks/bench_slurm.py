@@ -44,7 +44,7 @@ def _slurm_down() -> str | None:
 
 def _request(root: Path, i: int, sleep: float) -> Any:
     from nemo_runspec_nb.launch import LaunchRequest
-    from nemo_runspec_nb.spec import Runspec, RunspecResources, RunspecRun
+    from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 
     script = root / "recipe.py"
     runspec = Runspec(

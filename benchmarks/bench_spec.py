@@ -1,4 +1,4 @@
-"""Benchmarks of spec/: parse() against a floor, discover() against grep, hostile headers.
+"""Benchmarks of runspec/: parse() against a floor, discover() against grep, hostile headers.
 
 Each figure is a ratio of two timings taken in the same run (best of N),
 so it does not depend on how fast this machine is.
@@ -22,7 +22,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from nemo_runspec_nb.errors import SpecError
-from nemo_runspec_nb.spec import discover, parse, parse_text
+from nemo_runspec_nb.runspec import discover, parse, parse_text
 
 BLOCK_RE = re.compile(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$")
 

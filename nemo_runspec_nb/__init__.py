@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .errors import RunspecError
-from .spec import Runspec, RunspecConfig, RunspecResources, RunspecRun, discover, parse, parse_text
+from .runspec import Runspec, RunspecConfig, RunspecResources, RunspecRun, discover, parse, parse_text
 
 if TYPE_CHECKING:
     from . import artifacts, config

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
-from .spec import CATALOG_COLUMNS, Runspec, catalog_records, config_names, discover, parse
+from .runspec import CATALOG_COLUMNS, Runspec, catalog_records, config_names, discover, parse
 
 if TYPE_CHECKING:
     import pandas as pd

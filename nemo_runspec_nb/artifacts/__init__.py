@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nemo_runspec_nb.artifacts.default_registry import artifact_env, registry
-from nemo_runspec_nb.artifacts.manifest import ArtifactManifest
-from nemo_runspec_nb.artifacts.refs import ArtifactRef, parse_art_url, parse_ref
-from nemo_runspec_nb.artifacts.registry import ArtifactRegistry
-from nemo_runspec_nb.artifacts.tables import lineage, table, versions
-from nemo_runspec_nb.artifacts.tracking import ArtifactTracker, log_artifact, setup_artifact_tracking
-from nemo_runspec_nb.artifacts.wandb_backend import WandbBackend
+from .default_registry import artifact_env, registry
+from .manifest import ArtifactManifest
+from .refs import ArtifactRef, parse_art_url, parse_ref
+from .registry import ArtifactRegistry
+from .tables import lineage, table, versions
+from .tracking import ArtifactTracker, log_artifact, setup_artifact_tracking
+from .wandb_backend import WandbBackend
 
 if TYPE_CHECKING:
-    from nemo_runspec_nb.artifacts.filesystem import ArtifactFileSystem
+    from .filesystem import ArtifactFileSystem
 
 __all__ = [
     "ArtifactFileSystem",
@@ -42,7 +42,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # ArtifactFileSystem subclasses fsspec's AbstractFileSystem: import fsspec on first use.
     if name == "ArtifactFileSystem":
-        from nemo_runspec_nb.artifacts.filesystem import ArtifactFileSystem
+        from .filesystem import ArtifactFileSystem
 
         return ArtifactFileSystem
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

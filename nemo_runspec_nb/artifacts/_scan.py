@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from nemo_runspec_nb.artifacts._store import (
+from ._store import (
     KNOWN_ENTRIES,
     STRAY_REASON,
     UNCOMMITTED_REASON,
@@ -22,7 +22,7 @@ from nemo_runspec_nb.artifacts._store import (
     read_pointer,
     version_of_dirname,
 )
-from nemo_runspec_nb.artifacts.manifest import manifest_problem
+from .manifest import manifest_problem
 
 __all__ = [
     "LatestScan",

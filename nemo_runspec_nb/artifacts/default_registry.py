@@ -23,9 +23,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from nemo_runspec_nb.artifacts.registry import DEFAULT_ROOT, ArtifactRegistry
-from nemo_runspec_nb.artifacts.wandb_backend import WandbBackend
-from nemo_runspec_nb.errors import ArtifactError
+from ..errors import ArtifactError
+from .registry import DEFAULT_ROOT, ArtifactRegistry
+from .wandb_backend import WandbBackend
 
 __all__ = ["ENV_PRODUCER", "ENV_ROOT", "ENV_WANDB", "artifact_env", "registry"]
 
@@ -47,7 +47,7 @@ def _env_flag(value: str) -> bool:
 
 
 def _read_env_toml(env_file: str | os.PathLike[str] | None) -> tuple[dict[str, Any], Path | None]:
-    from nemo_runspec_nb.config import find_env_file, get_artifacts_config
+    from ..config import find_env_file, get_artifacts_config
 
     path = Path(env_file) if env_file is not None else find_env_file()
     if path is None:

@@ -27,9 +27,9 @@ from typing import Any
 
 from fsspec.spec import AbstractFileSystem
 
-from nemo_runspec_nb.artifacts.refs import parse_art_url
-from nemo_runspec_nb.artifacts.registry import ArtifactRegistry
-from nemo_runspec_nb.errors import ArtifactError, ArtifactNotFoundError
+from ..errors import ArtifactError, ArtifactNotFoundError
+from .refs import parse_art_url
+from .registry import ArtifactRegistry
 
 __all__ = ["ArtifactFileSystem"]
 
@@ -55,7 +55,7 @@ class ArtifactFileSystem(AbstractFileSystem):  # type: ignore[misc]
             if root is not None:
                 registry = ArtifactRegistry(root, storage_options=registry_options)
             else:
-                from nemo_runspec_nb.artifacts.default_registry import registry as default_registry
+                from .default_registry import registry as default_registry
 
                 registry = default_registry()
         self.registry = registry

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from nemo_runspec_nb.errors import ArtifactError, did_you_mean
+from ..errors import ArtifactError, did_you_mean
 
 __all__ = ["MANIFEST_FIELDS", "ArtifactManifest", "manifest_problem"]
 

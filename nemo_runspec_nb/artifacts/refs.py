@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote
 
-from nemo_runspec_nb.errors import ArtifactError
+from ..errors import ArtifactError
 
 __all__ = [
     "ACCEPTED_REF_FORMS",

@@ -24,22 +24,22 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from nemo_runspec_nb.artifacts._scan import VersionsScan as _VersionsScan
-from nemo_runspec_nb.artifacts._scan import parse_manifest, read_pointer_file, scan_versions
-from nemo_runspec_nb.artifacts._store import UNCOMMITTED_REASON, Damage, Store, damage_reason, open_store
-from nemo_runspec_nb.artifacts.manifest import ArtifactManifest
-from nemo_runspec_nb.artifacts.refs import (
+from ..errors import (
+    ArtifactError,
+    ArtifactNotFoundError,
+    ArtifactVersionNotFoundError,
+    did_you_mean,
+)
+from ._scan import VersionsScan as _VersionsScan
+from ._scan import parse_manifest, read_pointer_file, scan_versions
+from ._store import UNCOMMITTED_REASON, Damage, Store, damage_reason, open_store
+from .manifest import ArtifactManifest
+from .refs import (
     ArtifactRef,
     parse_art_url,
     parse_ref,
     validate_alias,
     validate_name,
-)
-from nemo_runspec_nb.errors import (
-    ArtifactError,
-    ArtifactNotFoundError,
-    ArtifactVersionNotFoundError,
-    did_you_mean,
 )
 
 if TYPE_CHECKING:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from nemo_runspec_nb.artifacts._scan import LatestScan, scan_latest
-from nemo_runspec_nb.artifacts._store import Damage, damage_reason
-from nemo_runspec_nb.artifacts.manifest import ArtifactManifest
-from nemo_runspec_nb.artifacts.registry import ArtifactRegistry
-from nemo_runspec_nb.errors import ArtifactNotFoundError
+from ..errors import ArtifactNotFoundError
+from ._scan import LatestScan, scan_latest
+from ._store import Damage, damage_reason
+from .manifest import ArtifactManifest
+from .registry import ArtifactRegistry
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +53,7 @@ LINEAGE_COLUMNS = ("from", "to", "relation", "depth")
 def _registry(registry: ArtifactRegistry | None) -> ArtifactRegistry:
     if registry is not None:
         return registry
-    from nemo_runspec_nb.artifacts.default_registry import registry as default_registry
+    from .default_registry import registry as default_registry
 
     return default_registry()
 

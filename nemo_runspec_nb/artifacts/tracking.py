@@ -24,10 +24,10 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, overload
 
-from nemo_runspec_nb.artifacts.default_registry import ENV_PRODUCER
-from nemo_runspec_nb.artifacts.default_registry import registry as default_registry
-from nemo_runspec_nb.artifacts.manifest import ArtifactManifest
-from nemo_runspec_nb.artifacts.registry import ArtifactRegistry
+from .default_registry import ENV_PRODUCER
+from .default_registry import registry as default_registry
+from .manifest import ArtifactManifest
+from .registry import ArtifactRegistry
 
 __all__ = ["ArtifactTracker", "log_artifact", "setup_artifact_tracking"]
 

@@ -20,9 +20,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from nemo_runspec_nb.artifacts.manifest import ArtifactManifest
-from nemo_runspec_nb.artifacts.refs import ArtifactRef
-from nemo_runspec_nb.errors import ArtifactError, ArtifactNotFoundError, ArtifactVersionNotFoundError
+from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactVersionNotFoundError
+from .manifest import ArtifactManifest
+from .refs import ArtifactRef
 
 __all__ = ["REGISTRY_METADATA_KEY", "WandbBackend"]
 

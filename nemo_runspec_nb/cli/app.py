@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from nemo_runspec_nb.errors import ConfigError
-
+from ..errors import ConfigError
 from .console import make_console
 from .context import (
     BatchOption,
@@ -39,8 +38,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from nemo_runspec_nb.launch import JobHandle
-    from nemo_runspec_nb.recipe import Session
+    from ..launch import JobHandle
+    from ..recipe import Session
 
 __all__ = ["app", "main"]
 
@@ -58,7 +57,7 @@ _STORE = "Artifacts and profiles"
 
 
 def _session(ctx: typer.Context, start: Path | None = None) -> Session:
-    from nemo_runspec_nb.recipe import Session
+    from ..recipe import Session
 
     return Session(env_file_of(ctx), start=start)
 
@@ -85,7 +84,7 @@ def list_recipes(
     ] = Path("."),
 ) -> None:
     """List the recipes under a folder (default: the current one)."""
-    from nemo_runspec_nb.recipe import catalog
+    from ..recipe import catalog
 
     if not directory.is_dir():
         raise ConfigError(
@@ -181,7 +180,7 @@ def jobs(
 
 
 def _handle(ctx: typer.Context, job: str) -> JobHandle:
-    from nemo_runspec_nb.launch import JobHandle
+    from ..launch import JobHandle
 
     return JobHandle.from_job_dir(find_job_dir(job, _session(ctx).jobs_dir))
 
@@ -239,7 +238,7 @@ def artifacts(
     ] = None,
 ) -> None:
     """List the artifacts in the store, or the versions of one."""
-    from nemo_runspec_nb.artifacts import table, versions
+    from ..artifacts import table, versions
 
     registry = _session(ctx).registry()
     console = make_console()

@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from nemo_runspec_nb.config import GlobalContext, split_unknown_args
-
+from ..config import GlobalContext, split_unknown_args
 from .recipe_config import check_options
 
 if TYPE_CHECKING:
-    from nemo_runspec_nb.config import OverrideMode
+    from ..config import OverrideMode
 
 __all__ = [
     "BatchOption",

@@ -23,8 +23,7 @@ import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from nemo_runspec_nb.errors import RunspecError
-
+from ..errors import RunspecError
 from .console import error_line
 
 __all__ = ["ExitCode", "RecipeGroup"]

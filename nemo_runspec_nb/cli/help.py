@@ -25,8 +25,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperCommand
 
-from nemo_runspec_nb.errors import RunspecError
-
+from ..errors import RunspecError
 from .console import make_console
 from .context import RAW_ARGS_KEY, env_file_of, raw_args_of
 from .recipe_config import RecipeMeta
@@ -38,7 +37,7 @@ def profile_summaries(env_file: Path | None) -> dict[str, str]:
     """``{profile: "slurm, partition debug (extends base)"}`` for each profile of env.toml."""
     if env_file is None:
         return {}
-    from nemo_runspec_nb.config import list_profiles, load_env_file, load_env_profile
+    from ..config import list_profiles, load_env_file, load_env_profile
 
     raw = load_env_file(env_file)
     out: dict[str, str] = {}
@@ -138,7 +137,7 @@ class RecipeCommand(TyperCommand):
             return
         try:
             meta = RecipeMeta.from_script(script)
-            from nemo_runspec_nb.recipe import Session
+            from ..recipe import Session
 
             env_file = env_file_of(ctx)
             session = Session(env_file, start=meta.runspec.script_path.parent)

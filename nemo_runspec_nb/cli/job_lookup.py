@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from nemo_runspec_nb.errors import LaunchError, did_you_mean
+from ..errors import LaunchError, did_you_mean
 
 __all__ = ["find_job_dir"]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from nemo_runspec_nb.launch import JobHandle, JobState
+    from ..launch import JobHandle, JobState
 
 __all__ = ["LogFollower", "follow"]
 

@@ -16,12 +16,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from nemo_runspec_nb.config import GlobalContext, Mode
-from nemo_runspec_nb.errors import ConfigError, RunspecError
-from nemo_runspec_nb.spec import Runspec, config_names, parse
+from ..config import GlobalContext, Mode
+from ..errors import ConfigError, RunspecError
+from ..runspec import Runspec, config_names, parse
 
 if TYPE_CHECKING:
-    from nemo_runspec_nb.recipe import ComposedJob, Recipe, Session
+    from ..recipe import ComposedJob, Recipe, Session
 
 __all__ = ["RecipeConfig", "RecipeMeta", "check_options"]
 
@@ -93,8 +93,8 @@ class RecipeMeta:
 
 
 def _default_config_data(runspec: Runspec) -> dict[str, Any]:
-    from nemo_runspec_nb.config import find_config_file
-    from nemo_runspec_nb.config.loader import load_config_data
+    from ..config import find_config_file
+    from ..config.loader import load_config_data
 
     try:
         path = find_config_file(runspec.config.default, runspec.config_dir, format=runspec.config.format)
@@ -104,7 +104,7 @@ def _default_config_data(runspec: Runspec) -> dict[str, Any]:
 
 
 def _is_artifact_ref(value: Any) -> bool:
-    from nemo_runspec_nb.config import is_artifact_reference
+    from ..config import is_artifact_reference
 
     return is_artifact_reference(value)
 
@@ -134,7 +134,7 @@ def _masked(argv: Sequence[str]) -> tuple[str, ...]:
     argv is recorded in job.yaml and shown in previews, so a secret typed as an
     override must not reach it (the override itself still carries the value).
     """
-    from nemo_runspec_nb.config import MASK, is_secret_key
+    from ..config import MASK, is_secret_key
 
     out = []
     for token in argv:
@@ -214,13 +214,13 @@ class RecipeConfig:
 
     def session(self) -> Session:
         """The session: ``env_file`` if given, else env.toml found from the cwd or the script's folder."""
-        from nemo_runspec_nb.recipe import Session
+        from ..recipe import Session
 
         return Session(self.env_file, start=self.script.absolute().parent)
 
     def recipe(self) -> Recipe:
         """The :class:`Recipe` of ``script`` in :meth:`session`."""
-        from nemo_runspec_nb.recipe import Recipe
+        from ..recipe import Recipe
 
         if not self.script.is_file():
             raise ConfigError(

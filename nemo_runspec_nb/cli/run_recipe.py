@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from nemo_runspec_nb.errors import RunspecError
-
+from ..errors import RunspecError
 from .console import make_console
 from .display import completion_panel, print_dry_run, staged_panel, submission_panel
 from .exit_codes import ExitCode
@@ -24,7 +23,7 @@ from .log_follow import follow
 from .recipe_config import RecipeConfig
 
 if TYPE_CHECKING:
-    from nemo_runspec_nb.recipe import ComposedJob
+    from ..recipe import ComposedJob
 
 __all__ = ["run_recipe"]
 
@@ -114,7 +113,7 @@ def _check_passthrough(job: ComposedJob, passthrough: list[str]) -> None:
     """A bare ``model.lr`` (a config key without ``=value``) is a mistyped override, not an argument."""
     from omegaconf import OmegaConf
 
-    from nemo_runspec_nb.errors import OverrideError
+    from ..errors import OverrideError
 
     for token in passthrough:
         if token.startswith("-") or not token.replace(".", "").replace("_", "").isalnum():
@@ -129,7 +128,7 @@ def _check_passthrough(job: ComposedJob, passthrough: list[str]) -> None:
 
 def _published(job: ComposedJob, job_dir_name: str) -> list[str]:
     """``name:vN`` of the artifacts this job published (by the producer its environment set)."""
-    from nemo_runspec_nb.artifacts import table, versions
+    from ..artifacts import table, versions
 
     recipe = job.recipe
     producer = f"{recipe.name}@{job_dir_name}"

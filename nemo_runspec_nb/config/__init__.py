@@ -9,8 +9,8 @@ See docs/configuration.md for the behaviour of each step.
 
 from __future__ import annotations
 
-from nemo_runspec_nb.config.context import GlobalContext, Mode, split_unknown_args
-from nemo_runspec_nb.config.job import (
+from .context import GlobalContext, Mode, split_unknown_args
+from .job import (
     YAML_OWNED_KEYS,
     ComposedConfig,
     build_job_config,
@@ -21,14 +21,14 @@ from nemo_runspec_nb.config.job import (
     resolve_override_mode,
     save_configs,
 )
-from nemo_runspec_nb.config.loader import (
+from .loader import (
     ConfigLayer,
     config_layers,
     find_config_file,
     list_configs,
     load_config,
 )
-from nemo_runspec_nb.config.overrides import (
+from .overrides import (
     OVERRIDE_MODES,
     Override,
     OverrideMode,
@@ -37,7 +37,7 @@ from nemo_runspec_nb.config.overrides import (
     apply_mapping_overrides,
     parse_override,
 )
-from nemo_runspec_nb.config.profiles import (
+from .profiles import (
     ENV_FILE_VAR,
     SPECIAL_SECTIONS,
     ProfileLayer,
@@ -52,9 +52,9 @@ from nemo_runspec_nb.config.profiles import (
     load_env_profile,
     profile_layers,
 )
-from nemo_runspec_nb.config.provenance import Provenance, ProvenanceRecord, ProvenanceRecorder
-from nemo_runspec_nb.config.redact import MASK, is_secret_key, redact, redact_text
-from nemo_runspec_nb.config.resolvers import (
+from .provenance import Provenance, ProvenanceRecord, ProvenanceRecorder
+from .redact import MASK, is_secret_key, redact, redact_text
+from .resolvers import (
     AUTO_MOUNT_MARKER,
     ArtifactLike,
     ArtifactRegistryLike,

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from nemo_runspec_nb.errors import ConfigError
+from ..errors import ConfigError
 
 try:
     _Base: Any = yaml.CSafeLoader

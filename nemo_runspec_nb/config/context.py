@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from nemo_runspec_nb.errors import ConfigError
-from nemo_runspec_nb.spec.models import OverrideMode
+from ..errors import ConfigError
+from ..runspec.models import OverrideMode
 
 __all__ = ["GlobalContext", "Mode", "split_unknown_args"]
 

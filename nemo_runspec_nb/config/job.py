@@ -43,10 +43,11 @@ from typing import TYPE_CHECKING, Any
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from nemo_runspec_nb.config._tree import deep_copy, merge_into, record_tree
-from nemo_runspec_nb.config.context import GlobalContext, Mode
-from nemo_runspec_nb.config.loader import find_config_file, load_config_data
-from nemo_runspec_nb.config.overrides import (
+from ..errors import ConfigError, OverrideError, ProfileError
+from ._tree import deep_copy, merge_into, record_tree
+from .context import GlobalContext, Mode
+from .loader import find_config_file, load_config_data
+from .overrides import (
     OverrideMode,
     OverrideSet,
     apply_overrides_data,
@@ -55,7 +56,7 @@ from nemo_runspec_nb.config.overrides import (
     overridden_config,
     parse_override,
 )
-from nemo_runspec_nb.config.profiles import (
+from .profiles import (
     _COUNT_KEYS,
     ProfileLayer,
     _count_problem,
@@ -63,13 +64,12 @@ from nemo_runspec_nb.config.profiles import (
     find_env_file,
     load_env_file,
 )
-from nemo_runspec_nb.config.provenance import Provenance, ProvenanceRecorder
-from nemo_runspec_nb.config.redact import seal_secrets
-from nemo_runspec_nb.config.resolvers import is_artifact_reference, resolve_run_interpolations
-from nemo_runspec_nb.errors import ConfigError, OverrideError, ProfileError
+from .provenance import Provenance, ProvenanceRecorder
+from .redact import seal_secrets
+from .resolvers import is_artifact_reference, resolve_run_interpolations
 
 if TYPE_CHECKING:
-    from nemo_runspec_nb.spec import Runspec
+    from ..runspec import Runspec
 
 __all__ = [
     "YAML_OWNED_KEYS",

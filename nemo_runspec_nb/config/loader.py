@@ -30,10 +30,10 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from nemo_runspec_nb.config._tree import merge_into
-from nemo_runspec_nb.config._yaml import load_yaml_file
-from nemo_runspec_nb.config.provenance import ProvenanceRecorder
-from nemo_runspec_nb.errors import ConfigError, ConfigNotFoundError, did_you_mean
+from ..errors import ConfigError, ConfigNotFoundError, did_you_mean
+from ._tree import merge_into
+from ._yaml import load_yaml_file
+from .provenance import ProvenanceRecorder
 
 __all__ = ["ConfigLayer", "config_layers", "find_config_file", "list_configs", "load_config"]
 

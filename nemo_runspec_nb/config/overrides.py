@@ -37,11 +37,11 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from nemo_runspec_nb.config._tree import all_keys, deep_copy, join_key, merge_into, record_tree
-from nemo_runspec_nb.config._yaml import is_unusable, parse_yaml_text, yaml_error_line, yaml_problem
-from nemo_runspec_nb.config.provenance import ProvenanceRecorder
-from nemo_runspec_nb.errors import OverrideError, did_you_mean, suggest
-from nemo_runspec_nb.spec.models import OVERRIDE_MODES, OverrideMode
+from ..errors import OverrideError, did_you_mean, suggest
+from ..runspec.models import OVERRIDE_MODES, OverrideMode
+from ._tree import all_keys, deep_copy, join_key, merge_into, record_tree
+from ._yaml import is_unusable, parse_yaml_text, yaml_error_line, yaml_problem
+from .provenance import ProvenanceRecorder
 
 __all__ = [
     "OVERRIDE_MODES",

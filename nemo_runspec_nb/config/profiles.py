@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nemo_runspec_nb.config._tree import deep_copy, merge_into
-from nemo_runspec_nb.errors import ConfigNotFoundError, ProfileError, did_you_mean
+from ..errors import ConfigNotFoundError, ProfileError, did_you_mean
+from ._tree import deep_copy, merge_into
 
 if sys.version_info >= (3, 11):
     import tomllib

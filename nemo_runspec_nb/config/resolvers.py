@@ -41,7 +41,7 @@ from typing import Any, Protocol, runtime_checkable
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from nemo_runspec_nb.errors import (
+from ..errors import (
     ArtifactError,
     ArtifactNotFoundError,
     ArtifactVersionNotFoundError,

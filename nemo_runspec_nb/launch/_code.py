@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nemo_runspec_nb.errors import LaunchError
-
+from ..errors import LaunchError
 from .commands import resolve_workdir
 
 if TYPE_CHECKING:

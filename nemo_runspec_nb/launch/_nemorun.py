@@ -32,7 +32,7 @@ from pathlib import Path, PurePath
 from types import ModuleType
 from typing import Any
 
-from nemo_runspec_nb.errors import LaunchError
+from ..errors import LaunchError
 
 __all__ = [
     "SUPPORTED_SERIES",

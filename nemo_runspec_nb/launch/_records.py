@@ -14,8 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from nemo_runspec_nb.errors import JobRecordError, LaunchError
-
+from ..errors import JobRecordError, LaunchError
 from .slurm_status import JobStatus
 
 RECORD_NAME = "job.json"

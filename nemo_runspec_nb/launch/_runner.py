@@ -26,7 +26,7 @@ def _daemonize(job_dir: Path) -> None:
     if pid:
         # Written before the launcher returns, so a status() right after submit finds the runner;
         # with the child's start time, so a recycled PID is never taken for it.
-        from nemo_runspec_nb.launch import _records as rec
+        from . import _records as rec
 
         rec.write_pid_file(job_dir / rec.RUNNER_PID_FILE, pid)
         sys.stdout.write(f"{pid}\n")
@@ -52,11 +52,11 @@ def run_job(job_dir: Path) -> int:
     The result is recorded as soon as ``run.sh`` writes its exit code (a watcher thread), not
     when nemo-run's own polling notices the end a second or two later.
     """
-    from nemo_runspec_nb.launch import _records as rec
-    from nemo_runspec_nb.launch._nemorun import NemoRun
-    from nemo_runspec_nb.launch.executors import build_executor
-    from nemo_runspec_nb.launch.secrets import remove_secret_file
-    from nemo_runspec_nb.launch.slurm_status import JobStatus
+    from . import _records as rec
+    from ._nemorun import NemoRun
+    from .executors import build_executor
+    from .secrets import remove_secret_file
+    from .slurm_status import JobStatus
 
     record = rec.read_record(job_dir)
     home, title = Path(record["nemorun_home"]), str(record["experiment_title"])

@@ -31,10 +31,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nemo_runspec_nb.errors import LaunchError, did_you_mean
+from ..errors import LaunchError, did_you_mean
 
 if TYPE_CHECKING:
-    from nemo_runspec_nb.spec import Runspec
+    from ..runspec import Runspec
 
 __all__ = [
     "DEFAULT_CMD",

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
-from nemo_runspec_nb.errors import ProfileError
+from ..errors import ProfileError
 
 __all__ = ["PASSTHROUGH_VARS", "WANDB_KEYS", "build_env_vars", "startup_commands"]
 

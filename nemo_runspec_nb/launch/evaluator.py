@@ -16,7 +16,7 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from nemo_runspec_nb.errors import ConfigError, OverrideError, did_you_mean
+from ..errors import ConfigError, OverrideError, did_you_mean
 
 __all__ = [
     "IMAGE_KEYS",

@@ -28,15 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nemo_runspec_nb.config.redact import is_secret_key
-from nemo_runspec_nb.errors import LaunchError, did_you_mean
-
+from ..config.redact import is_secret_key
+from ..errors import LaunchError, did_you_mean
 from .commands import rendezvous_setup
 from .remote import ssh_target
 
 if TYPE_CHECKING:
-    from nemo_runspec_nb.spec import Runspec
-
+    from ..runspec import Runspec
     from ._nemorun import NemoRun
 
 __all__ = [

@@ -36,8 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from nemo_runspec_nb.errors import JobRecordError, LaunchError
-
+from ..errors import JobRecordError, LaunchError
 from . import _records as rec
 from ._code import JobCode, is_our_packager, predict_code, prepare_code
 from ._nemorun import NemoRun

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import ClassVar, Literal, Protocol, get_args
 
-from nemo_runspec_nb.errors import LaunchError, ProfileError, did_you_mean
+from ..errors import LaunchError, ProfileError, did_you_mean
 
 __all__ = [
     "LAUNCHER_NAME",

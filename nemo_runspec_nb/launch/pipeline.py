@@ -62,15 +62,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal, get_args
 
-from nemo_runspec_nb.errors import LaunchError, did_you_mean
-from nemo_runspec_nb.launch.secrets import (
+from ..errors import LaunchError, did_you_mean
+from .secrets import (
     cleanup_job_argv,
     remove_secret_file,
     secret_preamble,
     split_secret_env,
     write_secret_file,
 )
-from nemo_runspec_nb.launch.step import Step
+from .step import Step
 
 __all__ = [
     "LAUNCHERS",

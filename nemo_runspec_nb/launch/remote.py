@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from nemo_runspec_nb.errors import LaunchError
+from ..errors import LaunchError
 
 __all__ = ["SSHTarget", "parse_log_chunks", "ssh_target"]
 

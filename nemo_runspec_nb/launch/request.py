@@ -15,11 +15,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from nemo_runspec_nb.config.redact import is_secret_key
-from nemo_runspec_nb.errors import LaunchError
+from ..config.redact import is_secret_key
+from ..errors import LaunchError
 
 if TYPE_CHECKING:
-    from nemo_runspec_nb.spec import Runspec
+    from ..runspec import Runspec
 
 __all__ = ["LAUNCH_MODES", "LaunchMode", "LaunchRequest", "check_script_args"]
 

@@ -40,8 +40,8 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePath
 
-from nemo_runspec_nb.config.redact import is_secret_key
-from nemo_runspec_nb.errors import LaunchError
+from ..config.redact import is_secret_key
+from ..errors import LaunchError
 
 __all__ = [
     "SECRET_FILE_NAME",

@@ -22,7 +22,7 @@ import re
 import shlex
 from typing import Protocol
 
-from nemo_runspec_nb.errors import LaunchError
+from ..errors import LaunchError
 
 __all__ = [
     "CommandResult",

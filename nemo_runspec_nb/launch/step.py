@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from nemo_runspec_nb.errors import LaunchError
+from ..errors import LaunchError
 
 __all__ = ["Step"]
 

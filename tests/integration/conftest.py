@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from nemo_runspec_nb.launch import JobHandle, LaunchRequest
-from nemo_runspec_nb.spec import Runspec, RunspecResources, RunspecRun
+from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 
 RECIPE = textwrap.dedent(
     """\

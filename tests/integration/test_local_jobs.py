@@ -83,7 +83,7 @@ def test_a_job_outlives_the_process_that_launched_it(make_request, project):
         import json, sys
         from pathlib import Path
         from nemo_runspec_nb.launch import LaunchRequest, submit
-        from nemo_runspec_nb.spec import Runspec, RunspecResources, RunspecRun
+        from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
         rs = Runspec(script_path=Path({str(request.script_path)!r}), name="demo",
                      run=RunspecRun(launch="direct"), resources=RunspecResources(nodes=1, gpus_per_node=0))
         req = LaunchRequest(name="demo", job_dir=Path({str(request.job_dir)!r}), script_path=rs.script_path,

@@ -18,7 +18,7 @@ from nemo_runspec_nb.config import (
     save_configs,
 )
 from nemo_runspec_nb.errors import ConfigError, ConfigNotFoundError, OverrideError, ProfileError
-from nemo_runspec_nb.spec import parse_text
+from nemo_runspec_nb.runspec import parse_text
 
 RECIPE = """\
 # /// script

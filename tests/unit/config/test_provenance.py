@@ -17,7 +17,7 @@ from nemo_runspec_nb.config import (
     compose_job_config,
     load_config,
 )
-from nemo_runspec_nb.spec import parse_text
+from nemo_runspec_nb.runspec import parse_text
 
 RECIPE = """\
 # /// script

@@ -9,7 +9,7 @@ import pytest
 from nemo_runspec_nb.errors import LaunchError
 from nemo_runspec_nb.launch import build_command, render_run_script
 from nemo_runspec_nb.launch.commands import rendezvous_setup, resolve_workdir
-from nemo_runspec_nb.spec import Runspec, RunspecRun
+from nemo_runspec_nb.runspec import Runspec, RunspecRun
 
 S, C = Path("/r/train.py"), Path("/j/train.yaml")
 

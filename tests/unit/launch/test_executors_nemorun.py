@@ -147,7 +147,7 @@ def test_ray_on_cpu_slurm_selects_the_cpu_template(tmp_path):
     from pathlib import Path
 
     from nemo_runspec_nb.launch import build_executor
-    from nemo_runspec_nb.spec import Runspec, RunspecResources, RunspecRun
+    from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 
     spec = Runspec(
         script_path=Path("/r/t.py"), run=RunspecRun(launch="ray"), resources=RunspecResources(2, 0)

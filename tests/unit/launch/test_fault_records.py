@@ -327,7 +327,7 @@ def test_concurrent_processes_claim_distinct_job_dirs(tmp_path: Path) -> None:
 
 def test_submit_refuses_a_job_dir_that_already_holds_a_job(tmp_path: Path) -> None:
     from nemo_runspec_nb.launch import LaunchRequest, submit
-    from nemo_runspec_nb.spec import Runspec, RunspecResources, RunspecRun
+    from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 
     script = tmp_path / "recipe.py"
     script.write_text("print('hi')\n")
@@ -455,7 +455,7 @@ def test_a_slurm_job_whose_launcher_died_before_sbatch_answered_is_failed(tmp_pa
 
 def test_submit_records_who_launched_the_job(tmp_path: Path, monkeypatch) -> None:
     from nemo_runspec_nb.launch import LaunchRequest, submit
-    from nemo_runspec_nb.spec import Runspec, RunspecResources, RunspecRun
+    from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 
     seen: dict[str, Any] = {}
 

@@ -11,7 +11,7 @@ import pytest
 from nemo_runspec_nb.errors import LaunchError
 from nemo_runspec_nb.launch import JobHandle, JobStatus, LaunchRequest, jobs, refresh_statuses, render_command
 from nemo_runspec_nb.launch.slurm_status import SlurmQuery
-from nemo_runspec_nb.spec import Runspec, RunspecResources, RunspecRun
+from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 
 
 def _request(tmp_path: Path, **kw) -> LaunchRequest:

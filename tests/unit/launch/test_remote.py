@@ -13,7 +13,7 @@ from nemo_runspec_nb.launch import JobHandle, JobStatus, LaunchRequest, refresh_
 from nemo_runspec_nb.launch.jobs import LogFollower
 from nemo_runspec_nb.launch.remote import SSHTarget, parse_log_chunks, ssh_target
 from nemo_runspec_nb.launch.slurm_status import SlurmQuery
-from nemo_runspec_nb.spec import Runspec, RunspecResources, RunspecRun
+from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 
 SSH = {
     "executor": "slurm",

@@ -28,7 +28,7 @@ from nemo_runspec_nb.errors import LaunchError
 from nemo_runspec_nb.launch import LaunchRequest, render_script, submit
 from nemo_runspec_nb.launch import secrets as secrets_module
 from nemo_runspec_nb.launch.secrets import SECRET_FILE_NAME, cleanup_job_argv, write_secret_file
-from nemo_runspec_nb.spec import Runspec, RunspecResources, RunspecRun
+from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 
 PROBE = textwrap.dedent(
     '''\

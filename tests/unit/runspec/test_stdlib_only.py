@@ -1,4 +1,4 @@
-"""spec/ imports nothing but the standard library (and tomli on Python < 3.11)."""
+"""runspec/ imports nothing but the standard library (and tomli on Python < 3.11)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import ast
 import sys
 from pathlib import Path
 
-import nemo_runspec_nb.spec
+import nemo_runspec_nb.runspec
 
 ALLOWED_THIRD_PARTY = {"tomli"}
 
 
 def test_spec_imports_only_the_standard_library():
-    folder = Path(nemo_runspec_nb.spec.__file__).parent
+    folder = Path(nemo_runspec_nb.runspec.__file__).parent
     offenders = []
     for path in sorted(folder.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):

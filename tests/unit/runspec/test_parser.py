@@ -9,7 +9,7 @@ from types import MappingProxyType
 import pytest
 
 from nemo_runspec_nb.errors import RunspecError, SpecError
-from nemo_runspec_nb.spec import Runspec, RunspecConfig, RunspecResources, RunspecRun, parse, parse_text
+from nemo_runspec_nb.runspec import Runspec, RunspecConfig, RunspecResources, RunspecRun, parse, parse_text
 
 FULL = """
 requires-python = ">=3.10"

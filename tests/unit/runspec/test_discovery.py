@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nemo_runspec_nb.errors import DiscoveryError, SpecError
-from nemo_runspec_nb.spec import catalog_records, config_names, discover
+from nemo_runspec_nb.runspec import catalog_records, config_names, discover
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_index_reuses_unchanged_files_and_sees_changes(tmp_path: Path, make_scri
     assert len(list(cache.iterdir())) == 1
 
     # Nothing is read again when nothing changed: make reading fail loudly.
-    import nemo_runspec_nb.spec.discovery as discovery
+    import nemo_runspec_nb.runspec.discovery as discovery
 
     real_open = open
 
@@ -184,7 +184,7 @@ def test_corrupt_or_unwritable_index_is_ignored(tmp_path: Path, make_script):
 
 
 def test_catalog_records_keys_are_the_catalog_columns(tree):
-    from nemo_runspec_nb.spec import CATALOG_COLUMNS
+    from nemo_runspec_nb.runspec import CATALOG_COLUMNS
 
     root, _ = tree
     assert all(tuple(row) == CATALOG_COLUMNS for row in catalog_records(discover(root)))

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nemo_runspec_nb.errors import SpecError
-from nemo_runspec_nb.spec import Runspec, parse_text
+from nemo_runspec_nb.runspec import Runspec, parse_text
 
 PATH = Path("/tmp/prop/recipe.py")
 

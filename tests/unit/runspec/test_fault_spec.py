@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nemo_runspec_nb.errors import SpecError
-from nemo_runspec_nb.spec import discover, find_blocks, parse, parse_text
+from nemo_runspec_nb.runspec import discover, find_blocks, parse, parse_text
 
 PATH = Path("/tmp/fault/recipe.py")
 
