@@ -40,12 +40,16 @@ __all__ = [
     "ConfigError",
     "ConfigNotFoundError",
     "DiscoveryError",
+    "ExecutorError",
+    "JobNotFoundError",
     "JobRecordError",
     "LaunchError",
     "OverrideError",
+    "PackagingError",
     "ProfileError",
     "RunspecError",
     "SpecError",
+    "SubmissionError",
     "suggest",
 ]
 
@@ -168,6 +172,22 @@ class ProfileError(RunspecError, ValueError):
 
 class LaunchError(RunspecError):
     """Packaging, building an executor, submitting or controlling a job failed."""
+
+
+class ExecutorError(LaunchError):
+    """A profile cannot become an executor: unknown kind, bad key, unreachable host or cluster."""
+
+
+class PackagingError(LaunchError):
+    """The recipe's code or container image cannot be packaged for the job."""
+
+
+class SubmissionError(LaunchError):
+    """The scheduler or nemo-run refused, or failed while submitting, controlling or reading a job."""
+
+
+class JobNotFoundError(LaunchError):
+    """No job matches the id, name or job dir asked for."""
 
 
 class JobRecordError(LaunchError):

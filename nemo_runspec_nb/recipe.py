@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .config._layout import ProjectLayout
 from .errors import ConfigError
 from .runspec import CATALOG_COLUMNS, Runspec, catalog_records, config_names, discover, parse
 
@@ -104,9 +105,14 @@ class Session:
         return f"Session(env_file={self.env_file}, project_dir={self.project_dir})"
 
     @property
+    def layout(self) -> ProjectLayout:
+        """Where this project keeps jobs, nemo-run's home and artifacts (under ``.nemotron``)."""
+        return ProjectLayout(self.project_dir)
+
+    @property
     def jobs_dir(self) -> Path:
         """``<project_dir>/.nemotron/jobs``: one folder per launched job."""
-        return self.project_dir / ".nemotron" / "jobs"
+        return self.layout.jobs_dir
 
     def registry(self) -> ArtifactRegistry:
         """The artifact registry of this session (created on first use, then kept)."""
@@ -572,7 +578,7 @@ class ComposedJob:
             mode=self.mode,  # type: ignore[arg-type]
             env_vars=self.env_vars(),
             packager=packager,
-            nemorun_home=self.recipe.session.project_dir / ".nemotron" / "nemorun",
+            nemorun_home=self.recipe.session.layout.nemorun_home,
             script_args=tuple(self.composed.context.passthrough),
         )
 
@@ -624,7 +630,7 @@ class ComposedJob:
         return save_configs(sealed, train, Path(job_dir) if job_dir else self._claim_job_dir())
 
     def _claim_job_dir(self) -> Path:
-        from .config.job import claim_job_dir
+        from .config._layout import claim_job_dir
 
         if self._claimed != self.job_dir:
             self.job_dir = self._claimed = claim_job_dir(self.job_dir)

@@ -23,8 +23,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..config._layout import ProjectLayout
 from ..errors import ArtifactError
-from .registry import DEFAULT_ROOT, ArtifactRegistry
+from .registry import ArtifactRegistry
 from .wandb_backend import WandbBackend
 
 __all__ = ["ENV_PRODUCER", "ENV_ROOT", "ENV_WANDB", "artifact_env", "registry"]
@@ -93,7 +94,7 @@ def _root_from_config(config: Mapping[str, Any], env_path: Path | None) -> str:
         configured = manifest.get("root")
     base = env_path.parent if env_path is not None else Path.cwd()
     if configured is None:
-        return str(base / DEFAULT_ROOT)
+        return str(ProjectLayout(base).artifacts_root)
     text = os.path.expanduser(str(configured))
     if "://" in text or os.path.isabs(text):
         return text

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..config._layout import STATE_DIR
 from ..errors import (
     ArtifactError,
     ArtifactNotFoundError,
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_ROOT", "ArtifactRegistry", "RemoteBackend"]
 
-DEFAULT_ROOT = ".nemotron/artifacts"
+DEFAULT_ROOT = str(Path(STATE_DIR) / "artifacts")
 _MAX_CLAIM_ATTEMPTS = 100_000
 
 

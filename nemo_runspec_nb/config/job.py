@@ -44,6 +44,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from ..errors import ConfigError, OverrideError, ProfileError
+from ._layout import ProjectLayout
 from ._tree import deep_copy, merge_into, record_tree
 from .context import GlobalContext, Mode
 from .loader import find_config_file, load_config_data
@@ -622,8 +623,6 @@ def extract_train_config(
 
 # --------------------------------------------------------------------------- job dirs
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
 
 def generate_job_dir(
     recipe_name: str, base_dir: Path | str | None = None, *, now: datetime | None = None
@@ -634,34 +633,7 @@ def generate_job_dir(
     directory already exists a ``-2``, ``-3`` ... suffix keeps it unique.
     """
     base = Path(base_dir) if base_dir is not None else Path.cwd()
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    safe = _UNSAFE.sub("-", recipe_name).strip("-") or "job"
-    jobs = base / ".nemotron" / "jobs"
-    candidate = jobs / f"{stamp}-{safe}"
-    counter = 2
-    while candidate.exists():
-        candidate = jobs / f"{stamp}-{safe}-{counter}"
-        counter += 1
-    return candidate
-
-
-def claim_job_dir(wanted: Path | str) -> Path:
-    """Create ``wanted`` (or the first free ``wanted-2``, ``wanted-3`` ...) and return it.
-
-    Each directory is made exclusively (``mkdir`` fails when it exists), so two launches in
-    the same second, in one process or several, never share a job dir.
-    """
-    wanted = Path(wanted)
-    wanted.parent.mkdir(parents=True, exist_ok=True)
-    candidate, counter = wanted, 2
-    while True:
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            candidate = wanted.with_name(f"{wanted.name}-{counter}")
-            counter += 1
-            continue
-        return candidate
+    return ProjectLayout(base).new_job_dir(recipe_name, now)
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from ..config._layout import ProjectLayout
 from ..errors import JobRecordError, LaunchError
 from . import _records as rec
 from ._code import JobCode, is_our_packager, predict_code, prepare_code
@@ -1023,7 +1024,7 @@ def jobs(
     """
     import pandas as pd
 
-    base = Path(root) if root is not None else Path.cwd() / ".nemotron" / "jobs"
+    base = Path(root) if root is not None else ProjectLayout(Path.cwd()).jobs_dir
     handles: list[JobHandle] = []
     damaged: list[dict[str, Any]] = []
     for path in sorted(base.glob(f"*/{rec.RECORD_NAME}")) if base.is_dir() else []:

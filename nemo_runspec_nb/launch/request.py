@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..config._layout import ProjectLayout
 from ..config.redact import is_secret_key
 from ..errors import LaunchError
 
@@ -141,7 +142,5 @@ class LaunchRequest:
         """``nemorun_home``, else ``<project>/.nemotron/nemorun`` derived from ``job_dir``."""
         if self.nemorun_home is not None:
             return self.nemorun_home
-        jobs_root = self.job_dir.parent
-        if jobs_root.name == "jobs" and jobs_root.parent.name == ".nemotron":
-            return jobs_root.parent / "nemorun"
-        return jobs_root / ".nemorun"
+        layout = ProjectLayout.of_job_dir(self.job_dir)
+        return layout.nemorun_home if layout is not None else self.job_dir.parent / ".nemorun"

@@ -298,7 +298,7 @@ def test_saving_again_keeps_the_dir_this_job_claimed(recipes: Path) -> None:
 _CLAIM = """
 import sys
 from pathlib import Path
-from nemo_runspec_nb.config.job import claim_job_dir
+from nemo_runspec_nb.config._layout import claim_job_dir
 sys.stdin.readline()  # start together
 print(claim_job_dir(Path(sys.argv[1])))
 """
