@@ -56,8 +56,7 @@ def normalize_text(text: str) -> str:
     return text
 
 
-def _strip_comment(line: str) -> str:
-    return line[2:] if line.startswith("# ") else line[1:]
+_CONTENT_PREFIX_RE = re.compile(r"^# ?", re.MULTILINE)
 
 
 def find_blocks(text: str) -> list[Block]:
@@ -85,8 +84,8 @@ def find_blocks(text: str) -> list[Block]:
             continue
         line += text.count("\n", counted, opener.start())
         counted = opener.start()
-        # Split on "\n" only: str.splitlines() would also cut at U+2028 and friends.
-        body = "".join(_strip_comment(part) + "\n" for part in text[first:close].split("\n")[:-1])
+        # Every content line is "#" or "# ..." and ends with "\n": drop the prefix of each.
+        body = _CONTENT_PREFIX_RE.sub("", text[first:close])
         blocks.append(Block(opener.group("type"), body, line))
         pos = close + len(_CLOSER)
 

@@ -57,6 +57,71 @@ class DiscoveryResult(list[Runspec]):
             raise DiscoveryError(self.errors, root=self.root)
 
 
+def _read(path: str, size: int | None) -> bytes:
+    """The whole file through one descriptor (most files are read once: no buffered file object).
+
+    ``size`` from a stat lets one read do; without it (or when the file grew) reads go on to EOF.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        want = size + 1 if size is not None else 1 << 16
+        data = os.read(fd, want)
+        if len(data) < want:
+            return data  # a short read of a regular file is its end
+        chunks = [data]
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _outcome(path: str, size: int | None) -> Runspec | SpecError | None:
+    """The recipe at ``path``, the error that stops it, or None for a script that is no recipe.
+
+    Raises:
+        OSError: the file cannot be read (the caller skips it).
+
+    """
+    raw = _read(path, size)
+    if SCRIPT_MARKER not in raw:
+        return None
+    try:
+        return parse_bytes(raw, Path(path), recipes_only=True)
+    except SpecError as exc:
+        return exc
+
+
+def _indexed_outcome(index: DiscoveryIndex, entry: os.DirEntry[str]) -> Runspec | SpecError | None:
+    """What the index remembers of an unchanged file, else the file read again (and recorded).
+
+    Raises:
+        OSError: the file cannot be stat'ed or read (the caller skips it).
+
+    """
+    path = entry.path
+    stat = entry.stat()
+    known = index.entries.get(path)
+    if (
+        known is not None
+        and known[0] == stat.st_size
+        and known[1] == stat.st_mtime_ns
+        and known[2] == stat.st_ino
+        and stat.st_mtime_ns < index.trust_before_ns
+    ):
+        payload = known[3]
+        if payload is None:  # remembered: not a recipe
+            index.kept[path] = known
+            return None
+        remembered = index.decode(path, payload)
+        if remembered is not None:
+            index.kept[path] = known
+            return remembered
+    outcome = _outcome(path, stat.st_size)
+    index.record(path, stat, outcome)
+    return outcome
+
+
 def _python_files(root: str) -> Iterable[os.DirEntry[str]]:
     stack = [root]
     while stack:
@@ -104,54 +169,18 @@ def discover(
     outcome: Runspec | SpecError | None
     absolute = base.absolute()
     index = DiscoveryIndex.open(absolute, cache) if cache is not False else None
-    remembered = index.entries if index is not None else {}
-    kept = index.kept if index is not None else {}
-    trust_before_ns = index.trust_before_ns if index is not None else 0
-    decode = index.decode if index is not None else None
     for entry in _python_files(str(absolute)):
-        path = entry.path
         try:
-            stat = entry.stat()
+            if index is None:  # nothing to remember: no stat, just read
+                outcome = _outcome(entry.path, None)
+            else:
+                outcome = _indexed_outcome(index, entry)
         except OSError:
             continue
-        known = remembered.get(path)
-        if (
-            known is not None
-            and known[0] == stat.st_size
-            and known[1] == stat.st_mtime_ns
-            and known[2] == stat.st_ino
-            and stat.st_mtime_ns < trust_before_ns
-        ):
-            payload = known[3]
-            if payload is None:  # remembered: not a recipe
-                kept[path] = known
-                continue
-            assert decode is not None
-            outcome = decode(path, payload)
-            if outcome is not None:
-                kept[path] = known
-                if isinstance(outcome, Runspec):
-                    recipes.append(outcome)
-                else:
-                    errors.append(outcome)
-                continue
-        try:
-            with open(path, "rb") as handle:
-                raw = handle.read()
-        except OSError:
-            continue
-        outcome = None
-        if SCRIPT_MARKER in raw:
-            try:
-                outcome = parse_bytes(raw, Path(path), recipes_only=True)
-            except SpecError as exc:
-                outcome = exc
         if isinstance(outcome, Runspec):
             recipes.append(outcome)
         elif isinstance(outcome, SpecError):
             errors.append(outcome)
-        if index is not None:
-            index.record(path, stat, outcome)
     if index is not None:
         index.save()
     recipes.sort(key=lambda s: (s.name, str(s.script_path)))

@@ -22,6 +22,7 @@ PACKAGES = [
     "nemo_runspec_nb.launch",
     "nemo_runspec_nb.notebook",
     "nemo_runspec_nb.runspec",
+    "nemo_runspec_nb.settings",
 ]
 
 
