@@ -6,7 +6,7 @@ job is built, submitted or listed.
 
 from __future__ import annotations
 
-from .._exports import publish
+from .._exports import publish as _publish
 from ._env_vars import build_env_vars, startup_commands
 from ._evaluator import collect_images, inject_wandb, parse_task_flags, save_config, select_tasks
 from ._executors import EXECUTORS, Resources, build_executor, check_reachable, resolve_resources
@@ -82,4 +82,4 @@ __all__ = [
     "submit",
 ]
 
-publish(globals())
+_publish(globals())

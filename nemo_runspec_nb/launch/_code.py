@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PackagingError
+from ._packaging import PACKAGER_KINDS
 from .commands import resolve_workdir
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 PACKAGE_DIR = "package"
 CODE_DIR = "code"
-_OUR_KINDS = ("code", "git", "pattern", "self_contained", "none")
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def is_our_packager(packager: Any) -> bool:
     """True for one of our packagers (``launch._packaging``), not a nemo-run one or None."""
     return (
         packager is not None
-        and getattr(packager, "kind", None) in _OUR_KINDS
+        and getattr(packager, "kind", None) in PACKAGER_KINDS
         and hasattr(packager, "package")
     )
 

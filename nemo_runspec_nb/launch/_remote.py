@@ -30,6 +30,8 @@ __all__ = ["SSHTarget", "parse_log_chunks", "ssh_target"]
 
 _SSH_FAILED = 255  # ssh's own exit status for connection / authentication failures
 _CHUNK_MARK = b"@@nrs-chunk "
+_RECORD_FIELDS = ("host", "user", "port", "identity", "remote_job_dir")
+"""The fields a ``job.json`` ``ssh`` entry holds, in its order."""
 
 
 @dataclass(frozen=True)
@@ -57,13 +59,7 @@ class SSHTarget:
 
     def to_record(self) -> dict[str, Any]:
         """What ``job.json`` keeps to reconnect (no secret: the key file's path only)."""
-        return {
-            "host": self.host,
-            "user": self.user,
-            "port": self.port,
-            "identity": self.identity,
-            "remote_job_dir": self.remote_job_dir,
-        }
+        return {name: getattr(self, name) for name in _RECORD_FIELDS}
 
     @property
     def key(self) -> str:

@@ -53,6 +53,19 @@ class _Job:
         """Processes per node: ``nproc_per_node``, else one per GPU (at least one)."""
         return self.resources.nproc_per_node or max(self.gpus or 1, 1)
 
+    def fields(self, *, per_node: bool = False) -> dict[str, Any]:
+        """Executor fields every kind takes (env vars, packager).
+
+        With ``per_node``, also nodes, GPUs and processes per node, as DGX Cloud and Lepton
+        spell them.
+        """
+        fields: dict[str, Any] = {"env_vars": dict(self.env), "packager": self.packager}
+        if per_node:
+            fields.update(
+                nodes=self.resources.nodes, gpus_per_node=self.gpus or 0, nprocs_per_node=self.nprocs
+            )
+        return fields
+
     def image(self, kind: str | None = None) -> str | None:
         """The container image: the profile's (``""``: none), else the recipe's; required with ``kind``."""
         if "container_image" in self.profile:
@@ -65,9 +78,7 @@ class _Job:
 
 
 def _local(job: _Job) -> Any:
-    return job.nemorun.make(
-        "LocalExecutor", ntasks_per_node=job.ntasks, env_vars=dict(job.env), packager=job.packager
-    )
+    return job.nemorun.make("LocalExecutor", ntasks_per_node=job.ntasks, **job.fields())
 
 
 def _slurm(job: _Job) -> Any:
@@ -92,8 +103,7 @@ def _slurm(job: _Job) -> Any:
         "gres": profile.get("gres"),
         "container_image": job.image(),
         "container_mounts": str_list(profile.get("mounts"), "mounts"),
-        "env_vars": dict(job.env),
-        "packager": job.packager,
+        **job.fields(),
         "tunnel": _tunnel(profile, job.nemorun),
         "job_name_prefix": str(profile.get("job_name_prefix") or "runspec-"),
         "poll_estimated_start_time": False,  # a background thread that prints
@@ -162,8 +172,7 @@ def _docker(job: _Job) -> Any:
         shm_size=profile.get("shm_size"),
         ipc_mode=profile.get("ipc_mode"),
         volumes=str_list(profile.get("mounts"), "mounts"),
-        env_vars=dict(job.env),
-        packager=job.packager,
+        **job.fields(),
         **({"network": profile["network"]} if "network" in profile else {}),
     )
 
@@ -180,11 +189,7 @@ def _dgxcloud(job: _Job) -> Any:
         container_image=job.image("dgxcloud"),
         pvc_nemo_run_dir=str(require(profile, "pvc_nemo_run_dir", "dgxcloud")),
         pvcs=list(profile.get("pvcs") or []),
-        nodes=job.resources.nodes,
-        gpus_per_node=job.gpus or 0,
-        nprocs_per_node=job.nprocs,
-        env_vars=dict(job.env),
-        packager=job.packager,
+        **job.fields(per_node=True),
     )
 
 
@@ -197,12 +202,8 @@ def _lepton(job: _Job) -> Any:
         resource_shape=str(profile.get("resource_shape", "")),
         node_group=str(profile.get("node_group", "")),
         mounts=list(profile.get("mounts") or []),
-        nodes=job.resources.nodes,
-        gpus_per_node=job.gpus or 0,
-        nprocs_per_node=job.nprocs,
         pre_launch_commands=setup_lines(profile),
-        env_vars=dict(job.env),
-        packager=job.packager,
+        **job.fields(per_node=True),
     )
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from ._adapter import LocalOutcome, NemoRun, SlurmSubmission, check_version
 from ._patches import (
+    MAIN_SOURCE_COPY,
     PATCHES,
+    RAY_TEMPLATES,
+    RSYNC_HOST_KEYS,
     SUPPORTED_SERIES,
     TEMPLATE_DIR,
     Patch,
@@ -21,7 +24,10 @@ from ._patches import (
 )
 
 __all__ = [
+    "MAIN_SOURCE_COPY",
     "PATCHES",
+    "RAY_TEMPLATES",
+    "RSYNC_HOST_KEYS",
     "SUPPORTED_SERIES",
     "TEMPLATE_DIR",
     "LocalOutcome",

@@ -230,7 +230,7 @@ class NemoRun:
 
     @contextlib.contextmanager
     def _ran(
-        self, what: str, *, title: str, executor: Any, script_path: PurePath, task: str, detach: bool
+        self, what: str, title: str, executor: Any, script_path: PurePath, task: str, *, detach: bool
     ) -> Iterator[Any]:
         """Guarded: an Experiment that ran ``bash script_path`` as ``task``; the body reads it."""
         with self.guarded(what, collect=True):
@@ -249,15 +249,7 @@ class NemoRun:
 
         Only the detached runner process (:mod:`.._runner`) calls this.
         """
-        ran = self._ran(
-            "run the local job",
-            title=title,
-            executor=executor,
-            script_path=script_path,
-            task=task,
-            detach=False,
-        )
-        with ran as exp:
+        with self._ran("run the local job", title, executor, script_path, task, detach=False) as exp:
             statuses = exp.status(return_dict=True) or {}
             state = str(getattr(statuses.get(task, {}).get("status"), "name", "UNKNOWN"))
             return LocalOutcome(exp._id, Path(exp._exp_dir), state)
@@ -266,15 +258,7 @@ class NemoRun:
         self, *, title: str, executor: Any, script_path: PurePath, task: str = "job"
     ) -> SlurmSubmission:
         """Submit ``bash script_path`` with a SlurmExecutor and detach; returns at once."""
-        ran = self._ran(
-            "submit the Slurm job",
-            title=title,
-            executor=executor,
-            script_path=script_path,
-            task=task,
-            detach=True,
-        )
-        with ran as exp:
+        with self._ran("submit the Slurm job", title, executor, script_path, task, detach=True) as exp:
             _close_tunnels(exp)
             job = exp.jobs[0]
             handle = str(job.handle or "")
