@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nemo_runspec_nb.launch.packaging import CodePackager
+from nemo_runspec_nb.launch import CodePackager
 
 FILES = 5_000
 REPEATS = 7

@@ -513,7 +513,7 @@ class ComposedJob:
         """Environment the job gets from us (secrets included; previews mask them)."""
         from .artifacts.default_registry import artifact_env
         from .config import get_wandb_config
-        from .launch.env_vars import build_env_vars
+        from .launch import build_env_vars
 
         wandb = get_wandb_config(self.recipe.session.env_file) if self.recipe.session.env_file else {}
         # secret config values (job.yaml/train.yaml hold ${oc.env:NAME} in their place)
@@ -541,7 +541,7 @@ class ComposedJob:
         get a path of this machine is a note (an fsspec URL is the same everywhere).
         """
         from .artifacts.default_registry import ENV_ROOT
-        from .launch.remote import ssh_target
+        from .launch._remote import ssh_target
 
         execution = self.execution if self.profile else {}
         changes: dict[str, str] = {}
@@ -564,8 +564,7 @@ class ComposedJob:
     def _request(
         self, train_path: Path | None = None, progress: Callable[[int, int], None] | None = None
     ) -> LaunchRequest:
-        from .launch import LaunchRequest
-        from .launch.packaging import make_packager
+        from .launch import LaunchRequest, make_packager
 
         packager = make_packager(self.execution, progress=progress) if self.profile else None
         return LaunchRequest(
@@ -661,7 +660,7 @@ class ComposedJob:
         called while the profile's packager (``packager = "code"`` ...) packs files.
         """
         from .launch import submit
-        from .launch.request import check_script_args
+        from .launch._request import check_script_args
 
         check_script_args(self.composed.context.passthrough)  # before anything is written
         if self._claimed != self.job_dir and self.job_dir.exists():  # launched before: a fresh name

@@ -6,9 +6,25 @@ job is built, submitted or listed.
 
 from __future__ import annotations
 
+from .._exports import publish as _publish
+from ._env_vars import build_env_vars, startup_commands
+from ._evaluator import collect_images, inject_wandb, parse_task_flags, save_config, select_tasks
+from ._executors import EXECUTORS, Resources, build_executor, check_reachable, resolve_resources
 from ._nemorun import NemoRun
+from ._packaging import (
+    CodePackager,
+    GitPackager,
+    PackagedCode,
+    PassThroughPackager,
+    PatternPackager,
+    SelfContainedPackager,
+    make_packager,
+)
+from ._pipeline import PipelinePlan, PipelineResult, render_pipeline, run_pipeline
+from ._request import LaunchRequest
+from ._squash import container_to_sqsh_name, ensure_squashed_image, get_squash_path
+from ._step import Step
 from .commands import build_command, render_run_script
-from .executors import EXECUTORS, Resources, build_executor, check_reachable, resolve_resources
 from .jobs import (
     JobHandle,
     JobState,
@@ -20,27 +36,50 @@ from .jobs import (
     render_script,
     submit,
 )
-from .request import LaunchRequest
 from .slurm_status import SlurmQuery
 
 __all__ = [
     "EXECUTORS",
+    "CodePackager",
+    "GitPackager",
     "JobHandle",
     "JobState",
     "JobStatus",
     "LaunchRequest",
     "NemoRun",
+    "PackagedCode",
+    "PassThroughPackager",
+    "PatternPackager",
+    "PipelinePlan",
+    "PipelineResult",
     "Resources",
+    "SelfContainedPackager",
     "SlurmQuery",
+    "Step",
     "build_command",
+    "build_env_vars",
     "build_executor",
     "check_reachable",
+    "collect_images",
+    "container_to_sqsh_name",
+    "ensure_squashed_image",
+    "get_squash_path",
+    "inject_wandb",
     "jobs",
     "launch",
+    "make_packager",
+    "parse_task_flags",
     "refresh_statuses",
     "render_command",
+    "render_pipeline",
     "render_run_script",
     "render_script",
     "resolve_resources",
+    "run_pipeline",
+    "save_config",
+    "select_tasks",
+    "startup_commands",
     "submit",
 ]
+
+_publish(globals())

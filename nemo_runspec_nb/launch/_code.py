@@ -1,4 +1,4 @@
-"""Where a job finds its code: in place, or a package made by ``launch.packaging``.
+"""Where a job finds its code: in place, or a package made by ``launch._packaging``.
 
 ``LaunchRequest.packager`` may hold one of our packagers (``make_packager(profile)``).
 At submit time it packages the recipe into ``JOB_DIR/package``; a tarball is
@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import LaunchError
+from ..errors import PackagingError
+from ._packaging import PACKAGER_KINDS
 from .commands import resolve_workdir
 
 if TYPE_CHECKING:
-    from .request import LaunchRequest
+    from ._request import LaunchRequest
 
 PACKAGE_DIR = "package"
 CODE_DIR = "code"
-_OUR_KINDS = ("code", "git", "pattern", "self_contained", "none")
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,10 @@ class JobCode:
 
 
 def is_our_packager(packager: Any) -> bool:
-    """True for a ``launch.packaging`` packager (as opposed to a nemo-run one or None)."""
+    """True for one of our packagers (``launch._packaging``), not a nemo-run one or None."""
     return (
         packager is not None
-        and getattr(packager, "kind", None) in _OUR_KINDS
+        and getattr(packager, "kind", None) in PACKAGER_KINDS
         and hasattr(packager, "package")
     )
 
@@ -108,7 +108,7 @@ def prepare_code(request: LaunchRequest) -> JobCode:
             with tarfile.open(packaged.tarball, "r:gz") as tar:
                 tar.extractall(root, filter="data")
         except (tarfile.TarError, OSError) as exc:
-            raise LaunchError(f"cannot unpack the code package: {exc}", path=packaged.tarball) from exc
+            raise PackagingError(f"cannot unpack the code package: {exc}", path=packaged.tarball) from exc
     else:
         root = Path(packaged.root)
     script = root / packaged.entrypoint

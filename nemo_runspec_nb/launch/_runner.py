@@ -53,8 +53,8 @@ def run_job(job_dir: Path) -> int:
     when nemo-run's own polling notices the end a second or two later.
     """
     from . import _records as rec
+    from ._executors import build_executor
     from ._nemorun import NemoRun
-    from .executors import build_executor
     from .secrets import remove_secret_file
     from .slurm_status import JobStatus
 

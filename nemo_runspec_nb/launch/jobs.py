@@ -40,11 +40,11 @@ from ..config._layout import ProjectLayout
 from ..errors import JobRecordError, LaunchError
 from . import _records as rec
 from ._code import JobCode, is_our_packager, predict_code, prepare_code
+from ._executors import build_executor, check_reachable, executor_kind, resolve_resources, setup_lines
 from ._nemorun import NemoRun
+from ._remote import SSHTarget, ssh_target
+from ._request import LaunchRequest
 from .commands import build_command, render_run_script
-from .executors import build_executor, check_reachable, executor_kind, resolve_resources, setup_lines
-from .remote import SSHTarget, ssh_target
-from .request import LaunchRequest
 from .secrets import (
     SECRET_FILE_NAME,
     cleanup_job_argv,
@@ -126,7 +126,7 @@ def _ssh_request(request: LaunchRequest) -> LaunchRequest:
     packager = request.packager
     if is_our_packager(packager) and packager.kind != "none":
         return request
-    from .packaging import make_packager
+    from ._packaging import make_packager
 
     return dataclasses.replace(request, packager=make_packager({"packager": "code"}))
 

@@ -135,7 +135,7 @@ def test_a_local_job_cancelled_right_after_submit_never_runs(make_request, launc
 
 
 def test_a_local_job_runs_a_self_contained_package(make_request, launched, project):
-    from nemo_runspec_nb.launch.packaging import make_packager
+    from nemo_runspec_nb.launch import make_packager
 
     (project / "helper.py").write_text("WORD = 'inlined'\n")
     (project / "sc_recipe.py").write_text("import helper\nprint('word', helper.WORD, flush=True)\n")

@@ -159,7 +159,7 @@ def test_a_refused_submission_is_one_clear_error_and_a_failed_record(slurm_profi
 def test_a_job_runs_from_its_code_package(slurm_profile, make_request, launched, project):
     import subprocess as sp
 
-    from nemo_runspec_nb.launch.packaging import make_packager
+    from nemo_runspec_nb.launch import make_packager
 
     (project / "helper.py").write_text("WORD = 'from-the-package'\n")
     (project / "pkg_recipe.py").write_text(

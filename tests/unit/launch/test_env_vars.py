@@ -1,7 +1,7 @@
 import pytest
 
 from nemo_runspec_nb.errors import ProfileError
-from nemo_runspec_nb.launch.env_vars import build_env_vars, startup_commands
+from nemo_runspec_nb.launch import build_env_vars, startup_commands
 
 
 def test_wandb_section_becomes_project_and_entity():

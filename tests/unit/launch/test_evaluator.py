@@ -2,7 +2,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from nemo_runspec_nb.errors import ConfigError, OverrideError
-from nemo_runspec_nb.launch.evaluator import (
+from nemo_runspec_nb.launch import (
     collect_images,
     inject_wandb,
     parse_task_flags,

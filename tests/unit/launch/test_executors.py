@@ -8,8 +8,8 @@ import pytest
 
 from nemo_runspec_nb.errors import LaunchError
 from nemo_runspec_nb.launch import NemoRun, build_executor, resolve_resources
+from nemo_runspec_nb.launch._executors import PROFILE_KEYS, executor_kind, setup_lines
 from nemo_runspec_nb.launch.commands import rendezvous_setup
-from nemo_runspec_nb.launch.executors import PROFILE_KEYS, executor_kind, setup_lines
 from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 
 
@@ -226,3 +226,10 @@ def test_every_documented_key_is_in_the_docs():
         assert f"`{kind}`" in docs
         for key in keys:
             assert f"`{key}`" in docs, (kind, key)
+
+
+def test_each_executor_kind_is_one_entry_in_each_table():
+    from nemo_runspec_nb.launch import EXECUTORS
+    from nemo_runspec_nb.launch._executors import BUILDERS, CHECKS
+
+    assert tuple(PROFILE_KEYS) == tuple(BUILDERS) == tuple(CHECKS) == EXECUTORS

@@ -183,3 +183,36 @@ def test_main_source_patch_lets_a_sourceless_main_through(tmp_path, monkeypatch)
     assert patch_main_source_copy("0.11.1") is True
     with pytest.raises(OSError, match="disk full"):
         experiment._save_jobs(object())  # any other OSError still fails the submission
+
+
+def test_the_three_corrections_share_one_wrapper_that_restores(tmp_path):
+    import threading
+
+    from nemo_runspec_nb.launch._nemorun import PATCHES, RAY_TEMPLATES, RSYNC_HOST_KEYS, install, restore
+
+    NemoRun(tmp_path).module()
+    rsync_module = sys.modules["nemo_run.core.tunnel.rsync"]
+    experiment_module = sys.modules["nemo_run.run.experiment"]
+    ray_slurm = sys.modules["nemo_run.run.ray.slurm"]
+    assert len(PATCHES) == 3
+    patched = rsync_module.rsync
+    try:
+        assert restore(RSYNC_HOST_KEYS) is True
+        original = rsync_module.rsync
+        assert original is patched.__wrapped__
+        assert experiment_module.rsync is original  # the modules that imported it by name, too
+        assert restore(RSYNC_HOST_KEYS) is False  # nothing left to restore
+
+        # installing from several threads at once wraps exactly once
+        threads = [threading.Thread(target=install, args=(RSYNC_HOST_KEYS, "0.11.1")) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert rsync_module.rsync.__wrapped__ is original
+        assert experiment_module.rsync is rsync_module.rsync
+        assert install(RAY_TEMPLATES, "0.12.0") is False  # other series are left alone
+        assert ray_slurm.fill_template.__name__ == "fill_template"  # the wrapper looks like the original
+    finally:
+        install(RSYNC_HOST_KEYS, "0.11.1")
+    assert experiment_module.rsync is rsync_module.rsync

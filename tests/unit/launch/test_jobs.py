@@ -168,7 +168,7 @@ def test_the_launch_package_exports_the_job_api():
 def test_preview_of_a_packaged_job_names_the_package_paths(tmp_path):
     import subprocess
 
-    from nemo_runspec_nb.launch.packaging import make_packager
+    from nemo_runspec_nb.launch import make_packager
 
     req = _request(tmp_path, packager=make_packager({"packager": "code"}))
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from nemo_runspec_nb.errors import LaunchError, ProfileError
-from nemo_runspec_nb.launch.packaging import (
-    LAUNCHER_NAME,
+from nemo_runspec_nb.launch import (
     CodePackager,
     GitPackager,
     PassThroughPackager,
@@ -16,6 +15,7 @@ from nemo_runspec_nb.launch.packaging import (
     SelfContainedPackager,
     make_packager,
 )
+from nemo_runspec_nb.launch._packaging import LAUNCHER_NAME
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "t",

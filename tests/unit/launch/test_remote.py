@@ -10,8 +10,8 @@ import pytest
 
 from nemo_runspec_nb.errors import LaunchError
 from nemo_runspec_nb.launch import JobHandle, JobStatus, LaunchRequest, refresh_statuses, render_command
+from nemo_runspec_nb.launch._remote import SSHTarget, parse_log_chunks, ssh_target
 from nemo_runspec_nb.launch.jobs import LogFollower
-from nemo_runspec_nb.launch.remote import SSHTarget, parse_log_chunks, ssh_target
 from nemo_runspec_nb.launch.slurm_status import SlurmQuery
 from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 

@@ -3,12 +3,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from nemo_runspec_nb.errors import LaunchError
-from nemo_runspec_nb.launch.squash import (
-    container_to_sqsh_name,
-    enroot_uri,
-    ensure_squashed_image,
-    get_squash_path,
-)
+from nemo_runspec_nb.launch import container_to_sqsh_name, ensure_squashed_image, get_squash_path
+from nemo_runspec_nb.launch._squash import enroot_uri
 
 
 @dataclass

@@ -3,7 +3,7 @@ import dataclasses
 import pytest
 
 from nemo_runspec_nb.errors import LaunchError
-from nemo_runspec_nb.launch.step import Step
+from nemo_runspec_nb.launch import Step
 
 
 def test_module_step_runs_python_dash_m():

@@ -2,8 +2,9 @@
 
 The plain OpenSSH client (``ssh``, ``rsync -e ssh``) does the work, always with
 ``BatchMode=yes`` so it never prompts: a missing key, a refused login or an
-unknown host is a one-line :class:`~nemo_runspec_nb.errors.LaunchError` with a
-hint, never a password prompt. A new host key is accepted and recorded
+unknown host is a one-line :class:`~nemo_runspec_nb.errors.ExecutorError` with a
+hint, never a password prompt; a remote command that fails is a
+:class:`~nemo_runspec_nb.errors.SubmissionError`. A new host key is accepted and recorded
 (``StrictHostKeyChecking=accept-new``); a *changed* one is refused.
 
 nemo-run's ``SSHTunnel`` still submits the job (it rsyncs its experiment dir
@@ -23,12 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..errors import LaunchError
+from ..errors import ExecutorError, SubmissionError
 
 __all__ = ["SSHTarget", "parse_log_chunks", "ssh_target"]
 
 _SSH_FAILED = 255  # ssh's own exit status for connection / authentication failures
 _CHUNK_MARK = b"@@nrs-chunk "
+_RECORD_FIELDS = ("host", "user", "port", "identity", "remote_job_dir")
+"""The fields a ``job.json`` ``ssh`` entry holds, in its order."""
 
 
 @dataclass(frozen=True)
@@ -56,13 +59,7 @@ class SSHTarget:
 
     def to_record(self) -> dict[str, Any]:
         """What ``job.json`` keeps to reconnect (no secret: the key file's path only)."""
-        return {
-            "host": self.host,
-            "user": self.user,
-            "port": self.port,
-            "identity": self.identity,
-            "remote_job_dir": self.remote_job_dir,
-        }
+        return {name: getattr(self, name) for name in _RECORD_FIELDS}
 
     @property
     def key(self) -> str:
@@ -96,14 +93,14 @@ class SSHTarget:
         """``ssh ... user@host -- command`` (``command`` is run by the remote shell)."""
         return ["ssh", *self.ssh_options(), f"{self.user}@{self.host}", "--", command]
 
-    def _fail(self, what: str, detail: str) -> LaunchError:
+    def _fail(self, what: str, detail: str) -> ExecutorError:
         line = " ".join(detail.strip().splitlines()[-1:]) if detail.strip() else "no error output"
         hint = (
             f"Check that `ssh{' -p ' + str(self.port) if self.port else ''}"
             f"{' -i ' + self.identity if self.identity else ''} {self.user}@{self.host} true` works "
             "without a prompt (profile keys host, user, port, identity; key-based login only)"
         )
-        return LaunchError(f"SSH to {self.key} failed while trying to {what}: {line}", hint=hint)
+        return ExecutorError(f"SSH to {self.key} failed while trying to {what}: {line}", hint=hint)
 
     def run(
         self,
@@ -114,9 +111,12 @@ class SSHTarget:
         check: bool = True,
         timeout: float = 120.0,
     ) -> subprocess.CompletedProcess[bytes]:
-        """Run ``command`` on the remote; LaunchError when SSH fails (or, with ``check``, the command)."""
+        """Run ``command`` on the remote.
+
+        ExecutorError when SSH fails; with ``check``, SubmissionError when the command does.
+        """
         if shutil.which("ssh") is None:
-            raise LaunchError(
+            raise ExecutorError(
                 "the SSH client is not installed ('ssh' is not on PATH)",
                 hint="Install openssh-client",
             )
@@ -135,7 +135,7 @@ class SSHTarget:
             raise self._fail(what, proc.stderr.decode(errors="replace"))
         if check and proc.returncode != 0:
             detail = (proc.stderr or proc.stdout).decode(errors="replace").strip().splitlines()
-            raise LaunchError(
+            raise SubmissionError(
                 f"on {self.key}, the command to {what} failed (exit {proc.returncode}): "
                 f"{detail[-1] if detail else 'no error output'}",
                 hint=f"The command was: {command}",
@@ -143,11 +143,11 @@ class SSHTarget:
         return proc
 
     def runner(self, argv: Sequence[str]) -> str:
-        """A :class:`~.slurm_status.SlurmQuery` runner: ``argv`` on the remote, its stdout.
+        """A :class:`~nemo_runspec_nb.launch.SlurmQuery` runner: ``argv`` on the remote, its stdout.
 
         Like the local runner, a failing Slurm command yields "" (its jobs read as UNKNOWN),
         except that squeue's "Invalid job id" still returns its output; a failing SSH
-        connection is a LaunchError.
+        connection is an ExecutorError.
         """
         proc = self.run(shlex.join(argv), what=f"run {argv[0]}", check=False, timeout=60)
         stderr = proc.stderr.decode(errors="replace")
@@ -156,10 +156,10 @@ class SSHTarget:
         return ""
 
     def check(self) -> None:
-        """LaunchError unless we can log in and ``sbatch`` is on the remote PATH."""
+        """ExecutorError unless we can log in and ``sbatch`` is on the remote PATH."""
         proc = self.run("command -v sbatch", what="check for sbatch", check=False, timeout=30)
         if proc.returncode != 0:
-            raise LaunchError(
+            raise ExecutorError(
                 f"'sbatch' is not on the PATH of {self.key}",
                 hint="Point 'host' at a Slurm login node (a non-login shell's PATH must find sbatch)",
             )
@@ -168,7 +168,7 @@ class SSHTarget:
     def upload(self, local_dir: Path, remote_dir: PurePosixPath, *, exclude: Iterable[str] = ()) -> None:
         """Copy the contents of ``local_dir`` into ``remote_dir`` (made if missing) with rsync."""
         if shutil.which("rsync") is None:
-            raise LaunchError("rsync is not installed here", hint="Install rsync (apt-get install rsync)")
+            raise ExecutorError("rsync is not installed here", hint="Install rsync (apt-get install rsync)")
         self.run(f"mkdir -p {shlex.quote(str(remote_dir))}", what="create the remote job dir")
         argv = [
             "rsync",
@@ -267,20 +267,20 @@ def ssh_target(profile: Mapping[str, Any] | None) -> SSHTarget | None:
     if str(profile.get("executor") or "local").lower() != "slurm" or kind != "ssh":
         return None
     if not profile.get("host"):
-        raise LaunchError(
+        raise ExecutorError(
             "the ssh tunnel needs 'host' in the profile",
             key="host",
             hint="Set host (the login node), user, identity and remote_job_dir",
         )
     remote = str(profile.get("remote_job_dir") or "")
     if not remote:
-        raise LaunchError(
+        raise ExecutorError(
             "the slurm (ssh tunnel) executor needs 'remote_job_dir' in the profile",
             key="remote_job_dir",
             hint="An absolute directory on the cluster, e.g. /lustre/me/nemo-run",
         )
     if not remote.startswith("/"):
-        raise LaunchError(
+        raise ExecutorError(
             f"remote_job_dir must be an absolute path on the cluster, not {remote!r}",
             key="remote_job_dir",
         )
@@ -289,7 +289,7 @@ def ssh_target(profile: Mapping[str, Any] | None) -> SSHTarget | None:
     try:
         port_number = int(port) if port else None
     except (TypeError, ValueError):
-        raise LaunchError(f"profile key 'port' must be an integer, not {port!r}", key="port") from None
+        raise ExecutorError(f"profile key 'port' must be an integer, not {port!r}", key="port") from None
     return SSHTarget(
         host=str(profile["host"]),
         user=str(profile.get("user") or getpass.getuser()),

@@ -7,7 +7,7 @@ common shapes and :meth:`Step.srun` wraps any step in ``srun``::
     Step.torchrun("train", "recipes/train.py", ["--config", "c.yaml"], nproc_per_node=8)
     Step.module("eval", "recipes.eval").srun(nodes=1, ntasks_per_node=1)
 
-:mod:`nemo_runspec_nb.launch.pipeline` runs a list of them.
+:func:`nemo_runspec_nb.launch.run_pipeline` runs a list of them.
 """
 
 from __future__ import annotations

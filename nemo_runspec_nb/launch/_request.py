@@ -2,7 +2,7 @@
 
 The recipe facade composes the configs, writes ``job.yaml`` and ``train.yaml``
 into a fresh job directory, and hands the launch layer a :class:`LaunchRequest`.
-Everything below it (:mod:`.commands`, :mod:`.executors`, :mod:`.jobs`) reads
+Everything below it (the commands, the executors, the jobs) reads
 only this value, so a request can be rendered (previewed) and submitted from
 the same object.
 """
@@ -83,7 +83,7 @@ class LaunchRequest:
         env_vars: Environment for the job. Names that look secret (KEY, TOKEN, SECRET,
             PASSWORD, CREDENTIAL) never reach a file other than an owner-only secrets
             file that the job sources and deletes.
-        packager: One of our packagers (``launch.packaging.make_packager(profile)``): at submit
+        packager: One of our packagers (``launch.make_packager(profile)``): at submit
             the recipe is packaged into ``job_dir/package`` (a tarball is unpacked into
             ``job_dir/code``) and the job runs the packaged copy. ``None`` (or kind ``"none"``)
             runs the script in place. A nemo-run packager object is handed to the executor.

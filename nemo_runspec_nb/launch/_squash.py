@@ -22,7 +22,7 @@ import re
 import shlex
 from typing import Protocol
 
-from ..errors import LaunchError
+from ..errors import PackagingError
 
 __all__ = [
     "CommandResult",
@@ -63,7 +63,7 @@ def _strip_scheme(image: str) -> str:
 def container_to_sqsh_name(image: str) -> str:
     """Squash file name for ``image``: ``nvcr.io/nvidia/nemo:25.11`` -> ``nvcr.io+nvidia+nemo+25.11.sqsh``."""
     if not isinstance(image, str) or not _strip_scheme(image):
-        raise LaunchError(f"not a container image: {image!r}", key="image")
+        raise PackagingError(f"not a container image: {image!r}", key="image")
     name = _UNSAFE.sub("_", _SEPARATORS.sub("+", _strip_scheme(image))).strip("+")
     return f"{name}.sqsh"
 
@@ -71,7 +71,7 @@ def container_to_sqsh_name(image: str) -> str:
 def get_squash_path(image: str, squash_dir: str) -> str:
     """Where the squash file for ``image`` lives in ``squash_dir`` (a path on the cluster)."""
     if not squash_dir:
-        raise LaunchError("squash_dir is empty", key="squash_dir", hint="Set squash_dir in the profile")
+        raise PackagingError("squash_dir is empty", key="squash_dir", hint="Set squash_dir in the profile")
     return posixpath.join(squash_dir, container_to_sqsh_name(image))
 
 
@@ -92,7 +92,7 @@ def _run(tunnel: TunnelLike, command: str, what: str) -> CommandResult:
     try:
         return tunnel.run(command)
     except Exception as exc:  # tunnels raise their own types (invoke UnexpectedExit, paramiko errors)
-        raise LaunchError(f"{what} failed on the cluster: {exc}".strip()) from exc
+        raise PackagingError(f"{what} failed on the cluster: {exc}".strip()) from exc
 
 
 def ensure_squashed_image(tunnel: TunnelLike, image: str, squash_dir: str, *, force: bool = False) -> str:
@@ -120,7 +120,7 @@ def ensure_squashed_image(tunnel: TunnelLike, image: str, squash_dir: str, *, fo
     if result.return_code != 0:
         output = f"{result.stdout or ''}\n{getattr(result, 'stderr', '') or ''}"
         tail = " / ".join(output.strip().splitlines()[-3:])
-        raise LaunchError(
+        raise PackagingError(
             f"enroot import of {image!r} failed with exit code {result.return_code}"
             + (f": {tail}" if tail else ""),
             path=path,
