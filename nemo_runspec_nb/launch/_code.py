@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LaunchError
-from .commands import resolve_workdir
+from ._commands import resolve_workdir
 
 if TYPE_CHECKING:
     from .request import LaunchRequest

@@ -11,7 +11,7 @@
    already set above. A value written in the profile wins over the ambient one.
 
 The result holds secrets; split it with
-:func:`nemo_runspec_nb.launch.secrets.split_secret_env` before writing it
+:func:`nemo_runspec_nb.launch._secrets.split_secret_env` before writing it
 anywhere.
 
 :func:`startup_commands` lists the shell lines a job runs before the recipe:

@@ -12,7 +12,7 @@ torchrun counts the GPUs itself; on this machine it is the number of GPUs
 present.
 
 Building an executor does not contact any service; :func:`check_reachable`
-does, and :func:`nemo_runspec_nb.launch.jobs.submit` calls it first.
+does, and :func:`nemo_runspec_nb.launch.submit` calls it first.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config.redact import is_secret_key
 from ..errors import LaunchError, did_you_mean
-from .commands import rendezvous_setup
+from ._commands import rendezvous_setup
 from .remote import ssh_target
 
 if TYPE_CHECKING:
@@ -256,7 +256,7 @@ def build_executor(
     kind = executor_kind(profile)
     res = resolve_resources(profile, runspec)
     # Secret-looking names never go to an executor: nemo-run writes its env_vars into the sbatch
-    # script and the experiment dir. They reach a job through its secrets file (launch.secrets).
+    # script and the experiment dir. They reach a job through its secrets file (launch._secrets).
     env = {str(k): str(v) for k, v in (profile.get("env_vars") or {}).items() if not is_secret_key(str(k))}
     env.update(env_vars or {})
     pack = packager if packager is not None else nemorun.make("Packager")

@@ -29,13 +29,13 @@ Launchers
 
 Secrets
 -------
-Secret variables (:mod:`nemo_runspec_nb.launch.secrets`) go to one owner-only
+Secret variables (:mod:`nemo_runspec_nb.launch._secrets`) go to one owner-only
 file in ``job_dir`` that the script sources first. A submitted ``"sbatch"``
 pipeline keeps the file, since a job that Slurm requeues (node failure,
 preemption, ``scontrol requeue``) runs its script again; right after the
 submission a cleanup job on the same partition, account and QOS waits for
 the pipeline's job with ``--dependency=afterany`` (which a requeue does not
-satisfy) and removes the file (:func:`~nemo_runspec_nb.launch.secrets.cleanup_job_argv`).
+satisfy) and removes the file (:func:`~nemo_runspec_nb.launch._secrets.cleanup_job_argv`).
 Its id is :attr:`PipelineResult.secrets_cleanup_job`; when Slurm refuses it
 the pipeline runs anyway and :attr:`PipelineResult.secrets_cleanup_error`
 says where the file stays. When the pipeline's own submission fails, the file
@@ -63,7 +63,7 @@ from pathlib import Path
 from typing import IO, Any, Literal, get_args
 
 from ..errors import LaunchError, did_you_mean
-from .secrets import (
+from ._secrets import (
     cleanup_job_argv,
     remove_secret_file,
     secret_preamble,

@@ -143,7 +143,7 @@ class SSHTarget:
         return proc
 
     def runner(self, argv: Sequence[str]) -> str:
-        """A :class:`~.slurm_status.SlurmQuery` runner: ``argv`` on the remote, its stdout.
+        """A :class:`~._slurm_status.SlurmQuery` runner: ``argv`` on the remote, its stdout.
 
         Like the local runner, a failing Slurm command yields "" (its jobs read as UNKNOWN),
         except that squeue's "Invalid job id" still returns its output; a failing SSH

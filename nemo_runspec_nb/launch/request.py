@@ -2,7 +2,7 @@
 
 The recipe facade composes the configs, writes ``job.yaml`` and ``train.yaml``
 into a fresh job directory, and hands the launch layer a :class:`LaunchRequest`.
-Everything below it (:mod:`.commands`, :mod:`.executors`, :mod:`.jobs`) reads
+Everything below it (:mod:`._commands`, :mod:`.executors`, :mod:`._jobs`) reads
 only this value, so a request can be rendered (previewed) and submitted from
 the same object.
 """

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from nemo_runspec_nb.launch._secrets import SECRET_FILE_NAME
 from nemo_runspec_nb.launch.pipeline import run_pipeline
-from nemo_runspec_nb.launch.secrets import SECRET_FILE_NAME
 from nemo_runspec_nb.launch.step import Step
 
 TIMEOUT = 180

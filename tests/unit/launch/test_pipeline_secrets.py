@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from nemo_runspec_nb.errors import LaunchError
+from nemo_runspec_nb.launch._secrets import SECRET_FILE_NAME, cleanup_job_argv
 from nemo_runspec_nb.launch.pipeline import PipelinePlan, run_pipeline
-from nemo_runspec_nb.launch.secrets import SECRET_FILE_NAME, cleanup_job_argv
 from nemo_runspec_nb.launch.step import Step
 
 PY = sys.executable
