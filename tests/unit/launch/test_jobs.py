@@ -208,3 +208,37 @@ def test_log_follower_follows_each_file_from_its_own_offset(tmp_path):
     task_log.write_text("epoch 1\nepoch 2\nno newline at the end")
     assert follower.read(final=True) == "no newline at the end\n"
     assert follower.read(final=True) == ""
+
+
+def test_a_handle_reads_typed_fields_from_its_record(tmp_path):
+    job_dir = _record(tmp_path / "t", job_id=17, status="RUNNING", submitted="2026-01-01T00:00:00+00:00")
+    handle = JobHandle(job_dir)
+    assert handle.job_id == "17"  # an integer job id in a hand-written record reads as text
+    from datetime import datetime
+
+    half_a_minute_later = datetime.fromisoformat("2026-01-01T00:00:30+00:00").timestamp()
+    assert handle.elapsed(now=half_a_minute_later) == 30  # running: from submission to now
+    assert handle.to_dict()["job_id"] == 17  # the record itself is kept as written
+
+
+def test_a_job_dir_without_a_record_is_a_job_not_found_error(tmp_path):
+    from nemo_runspec_nb.errors import JobNotFoundError
+
+    with pytest.raises(JobNotFoundError, match="no job record"):
+        JobHandle.from_job_dir(tmp_path)
+
+
+def test_an_executor_that_cannot_submit_is_an_executor_error(tmp_path):
+    from nemo_runspec_nb.errors import ExecutorError
+    from nemo_runspec_nb.launch import submit
+
+    with pytest.raises(ExecutorError, match="not supported yet"):
+        submit(_request(tmp_path, profile={"executor": "docker"}))
+    assert not (tmp_path / ".nemotron").exists()
+
+
+def test_every_record_kind_has_a_backend_and_the_table_names_them():
+    from nemo_runspec_nb.launch._jobs._backends import BACKENDS
+
+    assert set(BACKENDS) == {"local", "slurm", "ssh"}
+    assert {b.executor for b in BACKENDS.values()} == {"local", "slurm"}
