@@ -26,7 +26,20 @@ if TYPE_CHECKING:
     from .._slurm_status import SlurmQuery
     from ._handle import JobHandle
 
-__all__ = ["Backend", "Submission", "read_files_from", "wait_done"]
+__all__ = ["Backend", "Refresh", "Submission", "read_files_from", "wait_done"]
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """How :func:`refresh_statuses` asks: the Slurm queries to use, and whether errors raise.
+
+    ``query`` answers for this machine's Slurm, ``queries[host key]`` for a login node; a job
+    without either uses its handle's own. ``strict=False``: an unreachable host reads UNKNOWN.
+    """
+
+    query: SlurmQuery | None = None
+    queries: Mapping[str, SlurmQuery] | None = None
+    strict: bool = True
 
 
 @dataclass(frozen=True)
@@ -102,14 +115,7 @@ class Backend:
         """The Slurm query a handle of this job uses, or None when there is no scheduler."""
         return None
 
-    def states(
-        self,
-        handles: Sequence[JobHandle],
-        *,
-        query: SlurmQuery | None,
-        queries: Mapping[str, SlurmQuery] | None,
-        strict: bool,
-    ) -> list[JobState]:
+    def states(self, handles: Sequence[JobHandle], how: Refresh) -> list[JobState]:
         """The current states of ``handles`` (all of this kind, none with a final state recorded)."""
         raise NotImplementedError
 

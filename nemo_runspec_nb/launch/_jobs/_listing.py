@@ -10,7 +10,7 @@ from ...config._layout import ProjectLayout
 from ...errors import JobRecordError, LaunchError
 from .. import _records as rec
 from .._slurm_status import JobStatus, SlurmQuery
-from ._backend import Backend
+from ._backend import Backend, Refresh
 from ._handle import JobHandle
 from ._state import JobState
 
@@ -55,6 +55,7 @@ def refresh_statuses(
     """
     handles = list(handles)
     states: list[JobState | None] = [None] * len(handles)
+    how = Refresh(query, queries, strict)
     by_backend: dict[str, tuple[Backend, list[int]]] = {}
     for i, handle in enumerate(handles):
         handle._reload()
@@ -63,7 +64,7 @@ def refresh_statuses(
             backend = handle._backend
             by_backend.setdefault(backend.name, (backend, []))[1].append(i)
     for backend, members in by_backend.values():
-        found = backend.states([handles[i] for i in members], query=query, queries=queries, strict=strict)
+        found = backend.states([handles[i] for i in members], how)
         for i, state in zip(members, found, strict=True):
             states[i] = state
     return [s if s is not None else JobState(JobStatus.UNKNOWN) for s in states]

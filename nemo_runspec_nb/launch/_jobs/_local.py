@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -27,12 +27,11 @@ from .._secrets import SECRET_FILE_NAME, secret_preamble
 from .._slurm_status import JobStatus
 from ..executors import setup_lines
 from ..request import LaunchRequest
-from ._backend import Backend, Submission, wait_done
+from ._backend import Backend, Refresh, Submission, wait_done
 from ._render import public_env
 from ._state import JobState, older_than
 
 if TYPE_CHECKING:
-    from .._slurm_status import SlurmQuery
     from ._handle import JobHandle
 
 __all__ = ["LocalBackend"]
@@ -123,14 +122,7 @@ class LocalBackend(Backend):
         pid = runner_of(record, job_dir)[0]
         return str(pid) if pid is not None else None
 
-    def states(
-        self,
-        handles: Sequence[JobHandle],
-        *,
-        query: SlurmQuery | None,
-        queries: Mapping[str, SlurmQuery] | None,
-        strict: bool,
-    ) -> list[JobState]:
+    def states(self, handles: Sequence[JobHandle], how: Refresh) -> list[JobState]:
         """Each job's state from its files and processes (no command run)."""
         return [self.state(handle) for handle in handles]
 

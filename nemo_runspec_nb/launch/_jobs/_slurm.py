@@ -11,7 +11,7 @@ ended for good.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,7 +22,7 @@ from .._records import JobRecord
 from .._secrets import SECRET_FILE_NAME, cleanup_job_argv
 from .._slurm_status import JobStatus, SlurmQuery
 from ..request import LaunchRequest
-from ._backend import Backend, Submission, wait_done
+from ._backend import Backend, Refresh, Submission, wait_done
 from ._render import slurm_executor, split_env, task_name, title
 from ._state import JobState
 
@@ -122,14 +122,7 @@ class SlurmBackend(Backend):
         """A query of this machine's Slurm."""
         return SlurmQuery()
 
-    def states(
-        self,
-        handles: Sequence[JobHandle],
-        *,
-        query: SlurmQuery | None,
-        queries: Mapping[str, SlurmQuery] | None,
-        strict: bool,
-    ) -> list[JobState]:
+    def states(self, handles: Sequence[JobHandle], how: Refresh) -> list[JobState]:
         """One ``squeue`` (+ one ``sacct``) per Slurm host for all the jobs that have a job id."""
         states: list[JobState | None] = [None] * len(handles)
         groups: dict[str, list[int]] = {}
@@ -139,12 +132,12 @@ class SlurmBackend(Backend):
             else:
                 states[i] = _unsubmitted_state(handle)
         for host, members in groups.items():
-            q = (queries or {}).get(host) or (query if not host and query is not None else None)
+            q = (how.queries or {}).get(host) or (how.query if not host and how.query is not None else None)
             q = q or handles[members[0]].query
             try:
                 found = q.states(handles[i].job_id or "" for i in members)
             except LaunchError as exc:
-                if strict:
+                if how.strict:
                     raise
                 for i in members:
                     states[i] = JobState(JobStatus.UNKNOWN, None, handles[i].job_id, str(exc))
