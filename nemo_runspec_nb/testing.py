@@ -28,7 +28,7 @@ from typing import Any
 
 from .launch import JobState, JobStatus, LogFollower
 from .launch._jobs._backend import read_files_from
-from .launch._jobs._follow import wait_for_job
+from .launch._jobs._follow import log_text, wait_for_job
 from .launch._jobs._state import parse_time
 
 __all__ = ["FakeJob"]
@@ -140,15 +140,7 @@ class FakeJob:
 
     def logs(self, tail: int | None = None) -> str:
         """All log text so far, each file ending with a newline; ``tail`` keeps the last N lines."""
-        text = "".join(
-            t if t.endswith("\n") else t + "\n"
-            for t in (data.decode(errors="replace") for _, data in self.read_logs({}))
-            if t
-        )
-        if tail is not None:
-            lines = text.splitlines(keepends=True)
-            text = "".join(lines[-tail:]) if tail > 0 else ""
-        return text
+        return log_text(self.read_logs({}), tail)
 
     def elapsed(self, now: float | None = None) -> float | None:
         """Seconds from ``started`` (else ``submitted``) to ``finished`` (else now); None without times."""

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import codecs
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ._state import JobState
 
-__all__ = ["LogFollower", "LogSource", "WaitableJob", "wait_for_job"]
+__all__ = ["LogFollower", "LogSource", "WaitableJob", "log_text", "wait_for_job"]
 
 _SBATCH_PREFIX = "sbatch_"
 
@@ -98,6 +98,16 @@ class LogFollower:
                 text += "\n"
             out.append(text)
         return "".join(out)
+
+
+def log_text(chunks: Iterable[tuple[str, bytes]], tail: int | None = None) -> str:
+    """The text of whole log files, one after the other (each ends with a newline); ``tail``: last N lines."""
+    texts = (data.decode(errors="replace") for _, data in chunks)
+    text = "".join(t if t.endswith("\n") else t + "\n" for t in texts if t)
+    if tail is not None:
+        lines = text.splitlines(keepends=True)
+        text = "".join(lines[-tail:]) if tail > 0 else ""
+    return text
 
 
 def wait_for_job(

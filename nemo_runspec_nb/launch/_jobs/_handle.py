@@ -17,7 +17,7 @@ from .._slurm_status import JobStatus, SlurmQuery
 from ..remote import SSHTarget
 from ._backend import Backend
 from ._backends import backend_for_record
-from ._follow import LogFollower, wait_for_job
+from ._follow import LogFollower, log_text, wait_for_job
 from ._ssh import target_of
 from ._state import JobState, parse_time
 
@@ -197,6 +197,7 @@ class JobHandle:
         For an SSH job all files come in one SSH call; their keys are relative to the remote
         experiment dir.
         """
+        self._reload()  # the experiment dir is recorded once the job is submitted
         return self._backend.read_logs(self, offsets)
 
     def logs(self, tail: int | None = None) -> str:
@@ -204,17 +205,7 @@ class JobHandle:
 
         For an SSH job the files are read on the cluster (one SSH call).
         """
-        self._reload()
-        chunks = []
-        for _, data in self.read_logs({}):
-            text = data.decode(errors="replace")
-            if text:
-                chunks.append(text if text.endswith("\n") else text + "\n")
-        text = "".join(chunks)
-        if tail is not None:
-            lines = text.splitlines(keepends=True)
-            text = "".join(lines[-tail:]) if tail > 0 else ""
-        return text
+        return log_text(self.read_logs({}), tail)
 
     # -- control
     def cancel(self) -> JobState:
