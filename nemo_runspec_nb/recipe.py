@@ -586,14 +586,14 @@ class ComposedJob:
         from omegaconf import OmegaConf
 
         from .config import redact, redact_text
-        from .launch import render_command, render_script
+        from .launch import render_run_sh, render_submission_script
 
         train = self.train_config
         request = self._request()
-        script = render_script(request)
+        script = render_submission_script(request)
         kind = "sbatch" if str(request.profile.get("executor", "local")) == "slurm" else "command"
         # Slurm: the sbatch script ends in `srun ... bash run.sh`; show what run.sh runs on each node.
-        command = redact_text(render_command(request)) if kind == "sbatch" else ""
+        command = redact_text(render_run_sh(request)) if kind == "sbatch" else ""
         env = dict(request.env_vars)
         return Preview(
             job_yaml=OmegaConf.to_yaml(redact(self.job_config), resolve=False),

@@ -28,8 +28,6 @@ from .display import frame_table, recipe_panel
 from .exit_codes import ExitCode
 from .help import RecipeCommand, profile_summaries
 from .job_lookup import find_job_dir
-from .log_follow import LogFollower
-from .log_follow import follow as follow_log
 from .recipe_config import RecipeMeta
 from .recipe_typer import EXTRA_ARGS, RecipeTyper, launch_from_cli
 
@@ -202,9 +200,12 @@ def logs(
     poll: Annotated[float, typer.Option(help="Seconds between checks with --follow.", hidden=True)] = 0.5,
 ) -> None:
     """Print a job's log; with --follow, until it ends (exit 1 if it failed)."""
+    from ..launch import LogFollower
+
     handle = _handle(ctx, job)
     console = make_console()
-    follower = LogFollower(handle)
+    # A Slurm job's sbatch output (set -x noise) only when the job ended without a log of its own.
+    follower = LogFollower(handle, sbatch_fallback=True)
     if not follow or tail is not None:
         text = handle.logs(tail=tail)
         console.out(text, end="", highlight=False)
@@ -213,8 +214,8 @@ def logs(
                 _line(make_console(stderr=True), f"{handle.job_dir.name}: no output yet ({handle.status()})")
             return
         follower.skip_existing()
-    state = follow_log(
-        handle, lambda new: console.out(new, end="", highlight=False), poll=poll, follower=follower
+    state = handle.wait(
+        poll=poll, on_output=lambda new: console.out(new, end="", highlight=False), follower=follower
     )
     why = f" ({state.detail})" if state.detail and state.status.value != "SUCCEEDED" else ""
     _line(make_console(stderr=True), f"{handle.job_dir.name}: {state}{why}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import LaunchError, did_you_mean
+from ..errors import JobNotFoundError, did_you_mean
 
 __all__ = ["find_job_dir"]
 
@@ -19,7 +19,7 @@ def find_job_dir(ref: str, jobs_dir: Path) -> Path:
     a unique prefix of one; a recipe name (its newest job).
 
     Raises:
-        LaunchError: nothing matches (with the closest names), or a prefix matches several jobs.
+        JobNotFoundError: nothing matches (with the closest names), or a prefix matches several jobs.
 
     """
     path = Path(ref).expanduser()
@@ -34,7 +34,7 @@ def find_job_dir(ref: str, jobs_dir: Path) -> Path:
         return matches[0]
     if len(matches) > 1:
         shown = ", ".join(m.name for m in matches[:5]) + (" ..." if len(matches) > 5 else "")
-        raise LaunchError(
+        raise JobNotFoundError(
             f"'{ref}' matches {len(matches)} jobs: {shown}",
             key=ref,
             hint="Type more of the job's name",
@@ -44,7 +44,7 @@ def find_job_dir(ref: str, jobs_dir: Path) -> Path:
         return by_recipe[-1]  # dir names start with a timestamp: the last is the newest
     hint = did_you_mean(ref, names) or did_you_mean(ref, {_recipe_name(d) for d in dirs})
     where = f"in {jobs_dir}" if dirs else f"({jobs_dir} has no jobs)"
-    raise LaunchError(
+    raise JobNotFoundError(
         f"no job '{ref}' {where}",
         key=ref,
         hint=f"{hint} Run 'runspec jobs' to list them, or give the job dir's path".strip(),

@@ -19,7 +19,6 @@ from ..errors import RunspecError
 from .console import make_console
 from .display import completion_panel, print_dry_run, staged_panel, submission_panel
 from .exit_codes import ExitCode
-from .log_follow import follow
 from .recipe_config import RecipeConfig
 
 if TYPE_CHECKING:
@@ -70,6 +69,8 @@ def run_recipe(cfg: RecipeConfig, *, console: Console | None = None, poll: float
         RunspecError: bad recipe, config, override or profile, or a refused launch.
 
     """
+    from ..launch import LogFollower
+
     console = console or make_console()
     job = cfg.compose()
     explicit = cfg.argv[cfg.argv.index("--") + 1 :] if "--" in cfg.argv else ()
@@ -99,7 +100,8 @@ def run_recipe(cfg: RecipeConfig, *, console: Console | None = None, poll: float
 
     try:
         with _spinner(console, f"waiting for {handle.job_dir.name} (Ctrl-C detaches)..."):
-            state = follow(handle, show, poll=poll)
+            # Text as it comes (no line buffering); the sbatch output only if the job left no log.
+            state = handle.wait(poll=poll, on_output=show, follower=LogFollower(handle, sbatch_fallback=True))
     except KeyboardInterrupt:
         message = f"detached; the job keeps running. Stop it: runspec cancel {handle.job_dir.name}"
         console.print(message, markup=False, highlight=False, soft_wrap=True)

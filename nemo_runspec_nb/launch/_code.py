@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PackagingError
+from ._commands import resolve_workdir
 from ._packaging import PACKAGER_KINDS
-from .commands import resolve_workdir
 
 if TYPE_CHECKING:
     from ._request import LaunchRequest

@@ -2,6 +2,8 @@
 
 Written atomically (temp file + rename) so a reader in another process never
 sees half a record. Fields are documented in docs/slurm.md ("Job records").
+:func:`read_job_record` parses and checks a record once into a frozen
+:class:`JobRecord` (typed fields); the dict functions stay for writers.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Literal, cast
 
-from ..errors import JobRecordError, LaunchError
-from .slurm_status import JobStatus
+from ..errors import JobNotFoundError, JobRecordError
+from ._slurm_status import JobStatus
 
 RECORD_NAME = "job.json"
 RECORD_FORMAT = 1
@@ -106,7 +111,7 @@ def read_record(job_dir: Path) -> dict[str, Any]:
     """Load ``job_dir/job.json``.
 
     Raises:
-        LaunchError: there is no record.
+        JobNotFoundError: there is no record (a :class:`~nemo_runspec_nb.errors.LaunchError`).
         JobRecordError: the record cannot be read or is not a job record (``reason`` says why).
 
     """
@@ -114,7 +119,7 @@ def read_record(job_dir: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise LaunchError(
+        raise JobNotFoundError(
             "no job record here", path=path, hint="Pass a job directory made by a launch (.nemotron/jobs/...)"
         ) from None
     except IsADirectoryError:
@@ -233,7 +238,7 @@ def process_alive(entry: object) -> bool | None:
 
     None for a missing or malformed entry, or a process on another host.
     """
-    if not isinstance(entry, dict) or entry.get("host") != os.uname().nodename:
+    if not isinstance(entry, Mapping) or entry.get("host") != os.uname().nodename:
         return None
     pid, start = entry.get("pid"), entry.get("start")
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
@@ -264,3 +269,90 @@ def pid_alive(pid: int | None, must_contain: str = "", *, start: int | None = No
     if ") Z " in stat:  # a zombie has finished
         return False
     return must_contain in cmdline
+
+
+def _text(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """A checked ``job.json``: the fields code reads, typed; ``data`` holds the record as written.
+
+    Build one with :func:`read_job_record` or :meth:`from_mapping` (both check the record first,
+    so a damaged one raises :class:`~nemo_runspec_nb.errors.JobRecordError`).
+    """
+
+    name: str
+    executor: Literal["local", "slurm"]
+    status: JobStatus
+    mode: str = ""
+    exit_code: int | None = None
+    job_id: str | None = None
+    runner_pid: int | None = None
+    runner_start: int | None = None
+    recipe: str | None = None
+    created: str | None = None
+    submitted: str | None = None
+    started: str | None = None
+    finished: str | None = None
+    nemorun_home: str | None = None
+    experiment_title: str | None = None
+    experiment_dir: str | None = None
+    remote_experiment_dir: str | None = None
+    error: str | None = None
+    ssh: Mapping[str, Any] | None = None
+    launcher: Mapping[str, Any] | None = None
+    data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, path: Path | None = None) -> JobRecord:
+        """Check ``data`` as a job record and type its fields; JobRecordError names the bad key."""
+        try:
+            checked = check_record(dict(data))
+        except ValueError as exc:
+            raise JobRecordError(f"not a job record: {exc}", path=path) from None
+        ssh, launcher = checked.get("ssh"), checked.get("launcher")
+        return cls(
+            name=str(checked["name"]),
+            executor=cast(Literal["local", "slurm"], checked["executor"]),
+            status=JobStatus(checked["status"]),
+            mode=str(checked.get("mode") or ""),
+            exit_code=checked.get("exit_code"),
+            job_id=_text(checked, "job_id"),
+            runner_pid=checked.get("runner_pid"),
+            runner_start=checked.get("runner_start"),
+            recipe=_text(checked, "recipe"),
+            created=_text(checked, "created"),
+            submitted=_text(checked, "submitted"),
+            started=_text(checked, "started"),
+            finished=_text(checked, "finished"),
+            nemorun_home=_text(checked, "nemorun_home"),
+            experiment_title=_text(checked, "experiment_title"),
+            experiment_dir=_text(checked, "experiment_dir"),
+            remote_experiment_dir=_text(checked, "remote_experiment_dir"),
+            error=_text(checked, "error"),
+            ssh=MappingProxyType(dict(ssh)) if isinstance(ssh, dict) else None,
+            launcher=MappingProxyType(dict(launcher)) if isinstance(launcher, dict) else None,
+            data=MappingProxyType(checked),
+        )
+
+    def with_changes(self, **changes: Any) -> JobRecord:
+        """The record with ``changes`` applied (in memory only; see :func:`update_job_record`)."""
+        return JobRecord.from_mapping({**self.data, **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as in ``job.json`` (a copy)."""
+        return dict(self.data)
+
+
+def read_job_record(job_dir: Path) -> JobRecord:
+    """:func:`read_record`, parsed into a :class:`JobRecord` (same errors)."""
+    path = record_path(job_dir)
+    return JobRecord.from_mapping(read_record(job_dir), path=path)
+
+
+def update_job_record(job_dir: Path, **changes: Any) -> JobRecord:
+    """:func:`update_record`, returning the new record as a :class:`JobRecord`."""
+    return JobRecord.from_mapping(update_record(job_dir, **changes), path=record_path(job_dir))

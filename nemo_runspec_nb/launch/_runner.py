@@ -1,6 +1,6 @@
 """Detached runner of a local job: ``python -m nemo_runspec_nb.launch._runner [--daemonize] JOB_DIR``.
 
-Started by :func:`nemo_runspec_nb.launch.jobs.submit` in a new session. With
+Started by :func:`nemo_runspec_nb.launch.submit` in a new session. With
 ``--daemonize`` it forks once, prints the child's PID and exits, so the
 launching process can reap it at once and the runner is nobody's zombie.
 The runner runs ``JOB_DIR/run.sh`` through nemo-run's ``LocalExecutor``
@@ -55,8 +55,8 @@ def run_job(job_dir: Path) -> int:
     from . import _records as rec
     from ._executors import build_executor
     from ._nemorun import NemoRun
-    from .secrets import remove_secret_file
-    from .slurm_status import JobStatus
+    from ._secrets import remove_secret_file
+    from ._slurm_status import JobStatus
 
     record = rec.read_record(job_dir)
     home, title = Path(record["nemorun_home"]), str(record["experiment_title"])

@@ -1,7 +1,9 @@
 """``JobMonitor``: a job's status, elapsed time and log tail, live, without blocking the kernel.
 
-A daemon thread polls :meth:`JobHandle.status` and :meth:`JobHandle.logs`
-every ``poll`` seconds and assigns widget traits; ipykernel sends those
+A daemon thread polls :meth:`JobHandle.status` every ``poll`` seconds, reads
+the log text added since (a :class:`~nemo_runspec_nb.launch.LogFollower`, whole
+lines, the sbatch output only when the job left no log of its own) and assigns
+widget traits; ipykernel sends those
 updates from any thread, so the cell returns at once and the kernel stays
 free. The thread stops when the job is done (or on :meth:`JobMonitor.stop`).
 Cancel runs in its own thread too (``scancel``/SIGTERM can take seconds).
@@ -12,14 +14,14 @@ from __future__ import annotations
 import html
 import threading
 import time
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 from traitlets import Unicode
 
 from ..errors import RunspecError
-from .reprs import status_badge_html
+from ..launch import LogFollower
+from ._badge import status_badge_html
 
 if TYPE_CHECKING:
     from ..launch import JobHandle, JobState
@@ -31,18 +33,6 @@ _WAITING = {
     "UNKNOWN": "starting",
     "RUNNING": "running",
 }
-
-
-def _parse_time(value: Any) -> float | None:
-    if not value:
-        return None
-    try:
-        stamp = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=timezone.utc)
-    return stamp.timestamp()
 
 
 def _format_elapsed(seconds: float) -> str:
@@ -76,6 +66,8 @@ class JobMonitor(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._t0 = time.time()
+        self._follower = LogFollower(handle, whole_lines=True, sbatch_fallback=True)
+        self._log_lines: list[str] = []
 
         self.title = widgets.HTML(
             f"<b>{html.escape(handle.name)}</b> <span style='color:#6e7781'>"
@@ -123,7 +115,7 @@ class JobMonitor(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
             self.status = state.status.value
             self.elapsed.value = _format_elapsed(self._elapsed())
             self.activity.value = state.detail or ("" if state.done else _WAITING.get(state.status.value, ""))
-            text = self.handle.logs(tail=self.tail)
+            text = self._log_tail(final=state.done)
             shown = html.escape(text) if text else "(no output yet)"
             self.log_view.value = (
                 "<pre style='max-height:18em;overflow:auto;margin:0;padding:0.4em;"
@@ -134,11 +126,15 @@ class JobMonitor(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
                 self.cancel_button.layout.display = "none"
             return state
 
+    def _log_tail(self, *, final: bool) -> str:
+        """The last ``tail`` lines, after reading what the log files gained since the last refresh."""
+        self._log_lines += self._follower.read(final=final).splitlines(keepends=True)
+        del self._log_lines[: max(0, len(self._log_lines) - self.tail)]
+        return "".join(self._log_lines)
+
     def _elapsed(self) -> float:
-        record = self.handle._record
-        start = _parse_time(record.get("started")) or _parse_time(record.get("submitted")) or self._t0
-        end = _parse_time(record.get("finished")) if self.done else None
-        return (end or time.time()) - start
+        elapsed = self.handle.elapsed()
+        return elapsed if elapsed is not None else time.time() - self._t0
 
     # -- background refresh -----------------------------------------------------------------
     def start(self) -> None:

@@ -4,6 +4,8 @@
 their own ``_repr_html_``; :func:`register_displays` adds what only makes
 sense with a Jupyter frontend: a ``JobHandle`` shown as a cell's value (for
 example the result of ``%%recipe``) becomes a live :class:`JobMonitor`.
+The monitor is imported only then (it imports this package's badge, never
+this module, so the two do not import each other).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import html
 import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from ._badge import STATUS_COLORS, status_badge_html
 
 if TYPE_CHECKING:
     from ..artifacts import ArtifactManifest
@@ -25,27 +29,6 @@ __all__ = [
     "status_badge_html",
     "table_html",
 ]
-
-STATUS_COLORS = {
-    "PENDING": "#8a6d00",
-    "RUNNING": "#0b5cad",
-    "SUCCEEDED": "#1a7f37",
-    "FAILED": "#cf222e",
-    "CANCELLED": "#6e7781",
-    "UNKNOWN": "#6e7781",
-    "DAMAGED": "#9a6700",
-}
-
-
-def status_badge_html(status: str, extra: str = "") -> str:
-    """A colored badge for a job status (``extra``: e.g. the exit code)."""
-    color = STATUS_COLORS.get(status, "#6e7781")
-    text = html.escape(status + (f" {extra}" if extra else ""))
-    return (
-        f"<span class='nrs-badge nrs-badge-{html.escape(status.lower())}' style='background:{color};"
-        "color:white;border-radius:0.8em;padding:0.1em 0.7em;font-weight:600;font-size:0.9em'>"
-        f"{text}</span>"
-    )
 
 
 def table_html(rows: Iterable[tuple[str, str]], css: str) -> str:
@@ -120,6 +103,4 @@ def register_displays(ipython: Any, magics: Any = None) -> None:
         tail = getattr(magics, "tail", 30)
         display(JobMonitor(handle, poll=poll, tail=tail))  # type: ignore[no-untyped-call]
 
-    formatter.ipython_display_formatter.for_type_by_name(
-        "nemo_runspec_nb.launch.jobs", "JobHandle", show_monitor
-    )
+    formatter.ipython_display_formatter.for_type_by_name("nemo_runspec_nb.launch", "JobHandle", show_monitor)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from nemo_runspec_nb.launch import Step, run_pipeline
-from nemo_runspec_nb.launch.secrets import SECRET_FILE_NAME
+from nemo_runspec_nb.launch._secrets import SECRET_FILE_NAME
 
 TIMEOUT = 180
 

@@ -15,10 +15,10 @@ from nemo_runspec_nb.launch import (
     SlurmQuery,
     jobs,
     refresh_statuses,
-    render_script,
+    render_submission_script,
     submit,
 )
-from nemo_runspec_nb.launch.secrets import SECRET_FILE_NAME
+from nemo_runspec_nb.launch._secrets import SECRET_FILE_NAME
 
 pytestmark = [
     pytest.mark.slurm,
@@ -115,9 +115,9 @@ def test_six_jobs_at_once_are_watched_with_batched_queries(slurm_profile, make_r
     assert set(frame["status"]) == {"SUCCEEDED", "FAILED"}
 
 
-def test_render_script_is_the_sbatch_script_without_submitting(slurm_profile, make_request):
+def test_render_submission_script_is_the_sbatch_script_without_submitting(slurm_profile, make_request):
     request = make_request(slurm_profile, env={"DEMO_TOKEN": "never-shown"})
-    text = render_script(request)
+    text = render_submission_script(request)
     assert text.startswith("#!/bin/bash")
     assert "#SBATCH --account=default" in text
     assert f"bash {request.job_dir / 'run.sh'}" in text

@@ -309,12 +309,13 @@ def test_the_facade_launches_the_prep_recipe_over_ssh(ssh_repo: Path, remote_roo
 
 
 def test_the_cli_follower_streams_an_ssh_job(ssh_project, make_request, launched, remote_root):
-    from nemo_runspec_nb.cli.log_follow import follow
+    from nemo_runspec_nb.launch import LogFollower
 
     handle = submit(make_request(ssh_profile(remote_root), sleep=1, script_name="ssh_recipe.py"))
     launched.append(handle)
     chunks: list[str] = []
-    state = follow(handle, chunks.append, poll=0.3)
+    follower = LogFollower(handle, sbatch_fallback=True)  # the follower of `runspec logs --follow`
+    state = handle.wait(poll=0.3, on_output=chunks.append, follower=follower)
     assert state.status is JobStatus.SUCCEEDED
     text = "".join(chunks)
     assert text.count("recipe exiting with 0") == 1

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...config.redact import is_secret_key
 from ...errors import ExecutorError, did_you_mean
-from ..commands import rendezvous_setup
+from .._commands import rendezvous_setup
 from ._profile import Resources, executor_kind, int_key, require, resolve_resources, setup_lines, str_list
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ def build_executor(
     kind = executor_kind(profile)
     resources = resolve_resources(profile, runspec)
     # Secret-looking names never go to an executor: nemo-run writes its env_vars into the sbatch
-    # script and the experiment dir. They reach a job through its secrets file (launch.secrets).
+    # script and the experiment dir. They reach a job through its secrets file (launch._secrets).
     env = {str(k): str(v) for k, v in (profile.get("env_vars") or {}).items() if not is_secret_key(str(k))}
     env.update(env_vars or {})
     pack = packager if packager is not None else nemorun.make("Packager")

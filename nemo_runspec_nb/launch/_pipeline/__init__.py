@@ -29,13 +29,13 @@ Launchers
 
 Secrets
 -------
-Secret variables (``launch.secrets``) go to one owner-only
+Secret variables (``launch._secrets``) go to one owner-only
 file in ``job_dir`` that the script sources first. A submitted ``"sbatch"``
 pipeline keeps the file, since a job that Slurm requeues (node failure,
 preemption, ``scontrol requeue``) runs its script again; right after the
 submission a cleanup job on the same partition, account and QOS waits for
 the pipeline's job with ``--dependency=afterany`` (which a requeue does not
-satisfy) and removes the file (``cleanup_job_argv`` in ``launch.secrets``).
+satisfy) and removes the file (``cleanup_job_argv`` in ``launch._secrets``).
 Its id is :attr:`PipelineResult.secrets_cleanup_job`; when Slurm refuses it
 the pipeline runs anyway and :attr:`PipelineResult.secrets_cleanup_error`
 says where the file stays. When the pipeline's own submission fails, the file

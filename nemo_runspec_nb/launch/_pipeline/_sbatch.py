@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ...errors import ExecutorError, LaunchError, SubmissionError
 from .._step import Step
-from ..secrets import cleanup_job_argv, remove_secret_file
+from .._secrets import cleanup_job_argv, remove_secret_file
 from ._result import PipelineResult
 from ._script import SbatchOptions, plan, sbatch_header, sbatch_names
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ...errors import LaunchError
 from .._step import Step
-from ..secrets import secret_preamble, split_secret_env, write_secret_file
+from .._secrets import secret_preamble, split_secret_env, write_secret_file
 
 SbatchOptions = Mapping[str, str | int | bool | None]
 

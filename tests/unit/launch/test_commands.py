@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from nemo_runspec_nb.errors import LaunchError
-from nemo_runspec_nb.launch import build_command, render_run_script
-from nemo_runspec_nb.launch.commands import rendezvous_setup, resolve_workdir
+from nemo_runspec_nb.launch import build_command, wrap_run_sh
+from nemo_runspec_nb.launch._commands import rendezvous_setup, resolve_workdir
 from nemo_runspec_nb.runspec import Runspec, RunspecRun
 
 S, C = Path("/r/train.py"), Path("/j/train.yaml")
@@ -104,7 +104,7 @@ def test_workdir_is_relative_to_the_script():
 
 
 def test_run_script_orders_env_secrets_setup_and_command(tmp_path):
-    text = render_run_script(
+    text = wrap_run_sh(
         "python t.py",
         workdir=Path("/w"),
         name="t",

@@ -8,8 +8,8 @@ import pytest
 
 from nemo_runspec_nb.errors import LaunchError
 from nemo_runspec_nb.launch import NemoRun, build_executor, resolve_resources
+from nemo_runspec_nb.launch._commands import rendezvous_setup
 from nemo_runspec_nb.launch._executors import PROFILE_KEYS, executor_kind, setup_lines
-from nemo_runspec_nb.launch.commands import rendezvous_setup
 from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 
 

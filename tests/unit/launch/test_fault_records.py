@@ -23,13 +23,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nemo_runspec_nb as nrs
-from nemo_runspec_nb.cli.log_follow import follow
 from nemo_runspec_nb.errors import JobRecordError, LaunchError
-from nemo_runspec_nb.launch import JobHandle, JobStatus, jobs
+from nemo_runspec_nb.launch import JobHandle, JobStatus, LogFollower, jobs
 from nemo_runspec_nb.launch import _records as rec
 
 RECIPES = Path(__file__).resolve().parents[3] / "notebooks" / "recipes"
 DEAD_PID = 2**22 + 7  # above the default pid_max of 4194304: never a live process
+
+
+def follow(handle: JobHandle, on_output: Callable[[str], None], *, poll: float) -> Any:
+    """What ``runspec logs --follow`` does: wait, passing new text of the job's own log along."""
+    return handle.wait(poll=poll, on_output=on_output, follower=LogFollower(handle, sbatch_fallback=True))
 
 
 def _record(job_dir: Path, **fields: Any) -> Path:
@@ -255,8 +259,7 @@ def test_settling_a_record_damaged_meanwhile_keeps_the_damage_visible(tmp_path) 
     job_dir = _record(tmp_path / "j", executor="slurm", status="RUNNING", exit_code=None, job_id="7")
     handle = JobHandle(job_dir)
     (job_dir / "job.json").write_text("{trunc")
-    from nemo_runspec_nb.launch import refresh_statuses
-    from nemo_runspec_nb.launch.slurm_status import SlurmQuery
+    from nemo_runspec_nb.launch import SlurmQuery, refresh_statuses
 
     query = SlurmQuery(runner=lambda argv: "" if argv[0] == "squeue" else "7|COMPLETED|0:0\n")
     state = refresh_statuses([handle], query=query)[0]
@@ -459,13 +462,13 @@ def test_submit_records_who_launched_the_job(tmp_path: Path, monkeypatch) -> Non
 
     seen: dict[str, Any] = {}
 
-    def fake_submit_local(job_dir: Path, home: Path) -> JobHandle:
-        seen.update(rec.read_record(job_dir))
-        return JobHandle(job_dir)
+    def fake_submit_local(self: object, sub: Any) -> rec.JobRecord:
+        seen.update(rec.read_record(sub.job_dir))
+        return rec.read_job_record(sub.job_dir)
 
-    jobs_impl = sys.modules["nemo_runspec_nb.launch.jobs"]
+    from nemo_runspec_nb.launch._jobs._local import LocalBackend
 
-    monkeypatch.setattr(jobs_impl, "_submit_local", fake_submit_local)
+    monkeypatch.setattr(LocalBackend, "submit", fake_submit_local)
     script = tmp_path / "recipe.py"
     script.write_text("print('hi')\n")
     runspec = Runspec(
@@ -585,7 +588,7 @@ class _Forgetful:
 
 
 def _slurm_job(tmp_path: Path, runner: Callable[[list[str]], str]) -> JobHandle:
-    from nemo_runspec_nb.launch.slurm_status import SlurmQuery
+    from nemo_runspec_nb.launch import SlurmQuery
 
     job_dir = _record(tmp_path / "s", executor="slurm", status="PENDING", exit_code=None, job_id="7")
     return JobHandle(job_dir, query=SlurmQuery(runner=runner))

@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 
 from nemo_runspec_nb.errors import LaunchError
-from nemo_runspec_nb.launch import JobHandle, JobStatus, LaunchRequest, jobs, refresh_statuses, render_command
-from nemo_runspec_nb.launch.slurm_status import SlurmQuery
+from nemo_runspec_nb.launch import (
+    JobHandle,
+    JobStatus,
+    LaunchRequest,
+    SlurmQuery,
+    jobs,
+    refresh_statuses,
+    render_run_sh,
+)
 from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 
 
@@ -48,7 +55,7 @@ def test_request_defaults(tmp_path):
 
 def test_preview_never_shows_secret_values(tmp_path):
     req = _request(tmp_path, env_vars={"HF_TOKEN": "hf_abc123", "WANDB_PROJECT": "p"})
-    text = render_command(req)
+    text = render_run_sh(req)
     assert "hf_abc123" not in text
     assert "HF_TOKEN" not in text
     assert "export WANDB_PROJECT=p" in text
@@ -59,7 +66,7 @@ def test_preview_never_shows_secret_values(tmp_path):
 
 
 def test_preview_does_not_import_nemo_run(tmp_path):
-    render_command(_request(tmp_path))
+    render_run_sh(_request(tmp_path))
     import subprocess
 
     code = "import nemo_runspec_nb.launch, sys; print('nemo_run' in sys.modules, 'pandas' in sys.modules)"
@@ -155,11 +162,11 @@ def test_the_launch_package_exports_the_job_api():
         "jobs",
         "launch",
         "refresh_statuses",
-        "render_command",
-        "render_run_script",
-        "render_script",
+        "render_run_sh",
+        "render_submission_script",
         "resolve_resources",
         "submit",
+        "wrap_run_sh",
     }
     assert mine <= set(launch.__all__)
     assert all(hasattr(launch, name) for name in launch.__all__)
@@ -172,7 +179,7 @@ def test_preview_of_a_packaged_job_names_the_package_paths(tmp_path):
 
     req = _request(tmp_path, packager=make_packager({"packager": "code"}))
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    text = render_command(req)
+    text = render_run_sh(req)
     code = req.job_dir / "code"
     assert f"python {code / 'recipe.py'} --config {code / '_runspec' / 'train.yaml'}" in text
     assert f"export PYTHONPATH={code}" in text
@@ -181,32 +188,57 @@ def test_preview_of_a_packaged_job_names_the_package_paths(tmp_path):
 
 
 def test_log_follower_follows_each_file_from_its_own_offset(tmp_path):
-    from nemo_runspec_nb.launch.jobs import LogFollower, read_files_from
+    from nemo_runspec_nb.launch import LogFollower
+    from nemo_runspec_nb.testing import FakeJob
 
     batch_out = tmp_path / "sbatch_1.out"
     task_log = tmp_path / "log-1.out"
 
-    class FakeHandle:
-        def __init__(self):
-            self.files = [batch_out]
-
-        def log_files(self):
-            return list(self.files)
-
-        def read_logs(self, offsets):
-            return read_files_from(self.files, offsets)
-
-    handle = FakeHandle()
-    follower = LogFollower(handle)  # type: ignore[arg-type]
+    handle = FakeJob(log_files=[batch_out])
+    follower = LogFollower(handle, whole_lines=True)
     batch_out.write_text("starting\npart")
-    assert follower.new_text() == "starting\n"  # a partial line waits for its newline
+    assert follower.read() == "starting\n"  # a partial line waits for its newline
     batch_out.write_text("starting\npartial done\n")
-    assert follower.new_text() == "partial done\n"
+    assert follower.read() == "partial done\n"
     # The job's own log appears and replaces the batch output in the list.
     handle.files = [task_log]
     task_log.write_text("epoch 1\nepoch 2\n")
-    assert follower.new_text() == "epoch 1\nepoch 2\n"
-    assert follower.new_text() == ""
+    assert follower.read() == "epoch 1\nepoch 2\n"
+    assert follower.read() == ""
     task_log.write_text("epoch 1\nepoch 2\nno newline at the end")
-    assert follower.rest() == "no newline at the end\n"
-    assert follower.rest() == ""
+    assert follower.read(final=True) == "no newline at the end\n"
+    assert follower.read(final=True) == ""
+
+
+def test_a_handle_reads_typed_fields_from_its_record(tmp_path):
+    job_dir = _record(tmp_path / "t", job_id=17, status="RUNNING", submitted="2026-01-01T00:00:00+00:00")
+    handle = JobHandle(job_dir)
+    assert handle.job_id == "17"  # an integer job id in a hand-written record reads as text
+    from datetime import datetime
+
+    half_a_minute_later = datetime.fromisoformat("2026-01-01T00:00:30+00:00").timestamp()
+    assert handle.elapsed(now=half_a_minute_later) == 30  # running: from submission to now
+    assert handle.to_dict()["job_id"] == 17  # the record itself is kept as written
+
+
+def test_a_job_dir_without_a_record_is_a_job_not_found_error(tmp_path):
+    from nemo_runspec_nb.errors import JobNotFoundError
+
+    with pytest.raises(JobNotFoundError, match="no job record"):
+        JobHandle.from_job_dir(tmp_path)
+
+
+def test_an_executor_that_cannot_submit_is_an_executor_error(tmp_path):
+    from nemo_runspec_nb.errors import ExecutorError
+    from nemo_runspec_nb.launch import submit
+
+    with pytest.raises(ExecutorError, match="not supported yet"):
+        submit(_request(tmp_path, profile={"executor": "docker"}))
+    assert not (tmp_path / ".nemotron").exists()
+
+
+def test_every_record_kind_has_a_backend_and_the_table_names_them():
+    from nemo_runspec_nb.launch._jobs._backends import BACKENDS
+
+    assert set(BACKENDS) == {"local", "slurm", "ssh"}
+    assert {b.executor for b in BACKENDS.values()} == {"local", "slurm"}

@@ -10,7 +10,7 @@ import pytest
 
 from nemo_runspec_nb.errors import LaunchError
 from nemo_runspec_nb.launch import PipelinePlan, Step, render_pipeline, run_pipeline
-from nemo_runspec_nb.launch.secrets import SECRET_FILE_NAME
+from nemo_runspec_nb.launch._secrets import SECRET_FILE_NAME
 
 PY = sys.executable
 

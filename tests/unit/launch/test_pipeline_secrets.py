@@ -9,7 +9,7 @@ import pytest
 
 from nemo_runspec_nb.errors import LaunchError
 from nemo_runspec_nb.launch import PipelinePlan, Step, run_pipeline
-from nemo_runspec_nb.launch.secrets import SECRET_FILE_NAME, cleanup_job_argv
+from nemo_runspec_nb.launch._secrets import SECRET_FILE_NAME, cleanup_job_argv
 
 PY = sys.executable
 

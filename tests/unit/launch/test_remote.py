@@ -9,11 +9,18 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from nemo_runspec_nb.errors import LaunchError
-from nemo_runspec_nb.launch import JobHandle, JobStatus, LaunchRequest, refresh_statuses, render_command
+from nemo_runspec_nb.launch import (
+    JobHandle,
+    JobStatus,
+    LaunchRequest,
+    LogFollower,
+    SlurmQuery,
+    refresh_statuses,
+    render_run_sh,
+)
 from nemo_runspec_nb.launch._remote import SSHTarget, parse_log_chunks, ssh_target
-from nemo_runspec_nb.launch.jobs import LogFollower
-from nemo_runspec_nb.launch.slurm_status import SlurmQuery
 from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
+from nemo_runspec_nb.testing import FakeJob
 
 SSH = {
     "executor": "slurm",
@@ -45,7 +52,7 @@ def _request(tmp_path: Path, profile=SSH, **kw) -> LaunchRequest:
 
 def test_run_sh_of_an_ssh_job_names_remote_paths_only(tmp_path):
     req = _request(tmp_path, env_vars={"HF_TOKEN": "hf_secret", "PLAIN": "1"})
-    text = render_command(req)
+    text = render_run_sh(req)
     remote = PurePosixPath("/lustre/me/nemo-run/20260101-000000-demo")
     code = remote / "code"
     # no packager in the request: an SSH job ships its code with "code"
@@ -61,7 +68,7 @@ def test_run_sh_of_an_ssh_job_names_remote_paths_only(tmp_path):
 
 def test_a_script_outside_the_job_dir_is_not_shipped(tmp_path):
     from nemo_runspec_nb.launch._code import JobCode
-    from nemo_runspec_nb.launch.jobs import _remote_code
+    from nemo_runspec_nb.launch._jobs._render import remote_code as _remote_code
 
     code = JobCode(tmp_path / "x.py", tmp_path / "job" / "t.yaml", tmp_path / "job")
     with pytest.raises(LaunchError, match="outside the job directory"):
@@ -157,16 +164,11 @@ def test_an_unreachable_host_fails_a_strict_refresh_only(tmp_path):
 
 
 def test_log_follower_streams_remote_chunks_by_offset(tmp_path):
-    files = {"t/log-1.out": b""}
-
-    class RemoteHandle:
-        def read_logs(self, offsets):
-            return [(k, v[offsets.get(k, 0) :]) for k, v in files.items()]
-
-    follower = LogFollower(RemoteHandle())  # type: ignore[arg-type]
-    files["t/log-1.out"] = b"one\ntw"
-    assert follower.new_text() == "one\n"
-    files["t/log-1.out"] = b"one\ntwo\nthree"
-    assert follower.new_text() == "two\n"
-    assert follower.rest() == "three\n"
-    assert follower.rest() == ""
+    job = FakeJob()  # read_logs(offsets) -> chunks by key, as an SSH job's handle answers
+    follower = LogFollower(job, whole_lines=True)
+    job.write_log(b"one\ntw", "t/log-1.out")
+    assert follower.read() == "one\n"
+    job.write_log(b"o\nthree", "t/log-1.out")
+    assert follower.read() == "two\n"
+    assert follower.read(final=True) == "three\n"
+    assert follower.read(final=True) == ""

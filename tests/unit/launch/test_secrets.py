@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from nemo_runspec_nb.errors import LaunchError
-from nemo_runspec_nb.launch.secrets import (
+from nemo_runspec_nb.launch._secrets import (
     SECRET_FILE_NAME,
     is_secret_name,
     secret_preamble,

@@ -25,9 +25,9 @@ import nemo_runspec_nb as nrs
 from nemo_runspec_nb.config import save_configs
 from nemo_runspec_nb.config.redact import seal_secrets
 from nemo_runspec_nb.errors import LaunchError
-from nemo_runspec_nb.launch import LaunchRequest, render_script, submit
-from nemo_runspec_nb.launch import secrets as secrets_module
-from nemo_runspec_nb.launch.secrets import SECRET_FILE_NAME, cleanup_job_argv, write_secret_file
+from nemo_runspec_nb.launch import LaunchRequest, render_submission_script, submit
+from nemo_runspec_nb.launch import _secrets as secrets_module
+from nemo_runspec_nb.launch._secrets import SECRET_FILE_NAME, cleanup_job_argv, write_secret_file
 from nemo_runspec_nb.runspec import Runspec, RunspecResources, RunspecRun
 
 PROBE = textwrap.dedent(
@@ -219,7 +219,7 @@ def test_previews_and_rendered_scripts_hold_no_secret(planted: Planted, profile:
         "env preview": repr(preview.env),
         "provenance": preview.provenance.to_string(),
         # what would be handed to the scheduler, before any masking
-        "rendered script": render_script(job._request()),
+        "rendered script": render_submission_script(job._request()),
     }
     found = [hit for where, text in texts.items() for hit in planted.hits(text, where)]
     assert found == []
@@ -311,7 +311,7 @@ def test_a_submit_that_fails_after_the_secrets_file_removes_it(
 ):
     value = f"sk-PLANTED-{uuid.uuid4().hex}"
     request = _request(tmp_path, value)
-    jobs_module = importlib.import_module("nemo_runspec_nb.launch.jobs")
+    jobs_module = importlib.import_module("nemo_runspec_nb.launch._jobs._submit")
 
     def full_disk(_request: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")

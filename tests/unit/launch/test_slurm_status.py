@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nemo_runspec_nb.launch.slurm_status import (
+from nemo_runspec_nb.launch._slurm_status import (
     JobStatus,
     SlurmQuery,
     parse_exit_code,

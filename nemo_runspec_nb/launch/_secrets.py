@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePath
 
 from ..config.redact import is_secret_key
-from ..errors import LaunchError
+from ..errors import SubmissionError
 
 __all__ = [
     "SECRET_FILE_NAME",
@@ -88,19 +88,19 @@ def secret_file_text(secrets: Mapping[str, str]) -> str:
     """The secrets file's text: one ``export NAME='value'`` line per variable.
 
     Raises:
-        LaunchError: a name that is not a shell variable name, or a value with a NUL byte.
+        SubmissionError: a name that is not a shell variable name, or a value with a NUL byte.
 
     """
     lines = ["# Sourced by the job's first step, removed when the job has ended; written by nemo_runspec_nb."]
     for name, value in secrets.items():
         if not _ENV_NAME.match(name):
-            raise LaunchError(
+            raise SubmissionError(
                 f"cannot pass secret {name!r} to the job: not a valid environment variable name",
                 key=name,
                 hint="Use letters, digits and '_' only, not starting with a digit",
             )
         if "\0" in value:
-            raise LaunchError(f"secret {name!r} contains a NUL byte", key=name)
+            raise SubmissionError(f"secret {name!r} contains a NUL byte", key=name)
         lines.append(f"export {name}={shlex.quote(value)}")
     return "\n".join(lines) + "\n"
 
@@ -115,7 +115,7 @@ def write_secret_file(job_dir: Path, secrets: Mapping[str, str]) -> Path:
     half file are left and the launch can be retried. Returns the file's path.
 
     Raises:
-        LaunchError: the file exists already, or it could not be written.
+        SubmissionError: the file exists already, or it could not be written.
 
     """
     text = secret_file_text(secrets).encode()
@@ -138,7 +138,7 @@ def write_secret_file(job_dir: Path, secrets: Mapping[str, str]) -> Path:
     except FileExistsError:
         raise _exists(path) from None
     except OSError as exc:
-        raise LaunchError(
+        raise SubmissionError(
             f"could not write the secrets file: {exc.strerror or exc}",
             path=path,
             hint="Free some space in the job directory's file system and launch again",
@@ -146,8 +146,8 @@ def write_secret_file(job_dir: Path, secrets: Mapping[str, str]) -> Path:
     return path
 
 
-def _exists(path: Path) -> LaunchError:
-    return LaunchError(
+def _exists(path: Path) -> SubmissionError:
+    return SubmissionError(
         "a secrets file already exists in this job directory",
         path=path,
         hint="Launch into a fresh job directory, or delete the stale file",

@@ -19,7 +19,7 @@ torchrun count them; 0 GPUs means one CPU process per node) and, for more than
 one node, ``--nnodes`` with a c10d rendezvous on the first node of the Slurm
 allocation.
 
-:func:`render_run_script` wraps the command into the job's ``run.sh``: the
+:func:`wrap_run_sh` wraps the command into the job's ``run.sh``: the
 exact shell script the job executes, written into the job directory and shown
 in previews.
 """
@@ -41,9 +41,9 @@ __all__ = [
     "LAUNCHERS",
     "RDZV_PORT",
     "build_command",
-    "render_run_script",
     "rendezvous_setup",
     "resolve_workdir",
+    "wrap_run_sh",
 ]
 
 DEFAULT_CMD = "python {script} --config {config}"
@@ -158,7 +158,7 @@ def resolve_workdir(runspec: Runspec) -> Path:
     return (base / runspec.run.workdir).resolve()
 
 
-def render_run_script(
+def wrap_run_sh(
     command: str,
     *,
     workdir: Path,
