@@ -23,7 +23,7 @@ from .log_follow import follow
 from .recipe_config import RecipeConfig
 
 if TYPE_CHECKING:
-    from ..recipe import ComposedJob
+    from .._facade import ComposedJob
 
 __all__ = ["run_recipe"]
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config.redact import is_secret_key
+from ..config import is_secret_key
 from ..errors import LaunchError, did_you_mean
 from .commands import rendezvous_setup
 from .remote import ssh_target

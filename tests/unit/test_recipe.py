@@ -10,7 +10,7 @@ import yaml
 
 import nemo_runspec_nb as nrs
 from nemo_runspec_nb.errors import ConfigNotFoundError, OverrideError, ProfileError, RunspecError
-from nemo_runspec_nb.recipe import overrides_from_text
+from nemo_runspec_nb.config import overrides_from_text
 
 RECIPES = Path(__file__).resolve().parents[2] / "notebooks" / "recipes"
 
