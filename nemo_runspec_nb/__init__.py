@@ -18,8 +18,8 @@ if _typing.TYPE_CHECKING:  # the namespace holds the public names only (tests/un
     from typing import Any
 
     from . import artifacts, config
-    from .launch import JobHandle
     from ._facade import ComposedJob, Recipe, Session, catalog, jobs
+    from .launch import JobHandle
 
 __version__ = "0.1.0"
 

@@ -39,4 +39,4 @@ __all__ = [
 #: The names ``nemo_runspec_nb`` re-exports; they read as ``nemo_runspec_nb.Recipe`` (and pickle so).
 TOP_LEVEL = ("ComposedJob", "Recipe", "Session", "catalog", "jobs")
 
-_publish({"__name__": "nemo_runspec_nb", "__all__": TOP_LEVEL, **{name: globals()[name] for name in TOP_LEVEL}})
+_publish({"__name__": "nemo_runspec_nb", "__all__": TOP_LEVEL, **{n: globals()[n] for n in TOP_LEVEL}})

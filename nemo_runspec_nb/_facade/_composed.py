@@ -126,7 +126,7 @@ class ComposedJob:
 
         prov = self.composed.provenance
         sources = {r.key: r.source for r in prov} if prov is not None else {}
-        with profile_errors(self.composed.env_file, owner_in(sources, "run.env.")):
+        with profile_errors(self.composed.env_file, owner_in(sources, "run.env.", missing=self.profile)):
             yield
 
     # -- preview / save / launch ---------------------------------------------------------------

@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from ..launch import JobHandle
     from .._facade import Session
+    from ..launch import JobHandle
 
 __all__ = ["app", "main"]
 

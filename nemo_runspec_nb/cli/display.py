@@ -21,8 +21,8 @@ from rich.tree import Tree
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..launch import JobHandle, JobState
     from .._facade import ComposedJob, Preview
+    from ..launch import JobHandle, JobState
     from .recipe_config import RecipeMeta
 
 __all__ = [

@@ -105,8 +105,8 @@ def profile_errors(path: Path | None, owner: Callable[[str], str | None] | None 
 
     An error raised with ``profile=`` is about that profile's ``key``; for one raised without
     (a check of the merged ``run.env`` keys), ``owner(key)`` names the profile that set the key, or
-    None when no profile did (the error is then left as it is). An error that already names a file
-    is left alone, so nested blocks do not locate twice.
+    None when no profile did (a key from the YAML or an override: the error is left as it is). An
+    error that already names a file is left alone, so nested blocks do not locate twice.
     """
     try:
         yield
@@ -115,25 +115,28 @@ def profile_errors(path: Path | None, owner: Callable[[str], str | None] | None 
             profile = error.profile or (owner(error.key) if owner is not None and error.key else None)
             if profile is not None:
                 _locate(error, path, profile)
-            elif path is not None:
-                error.path = path
-                error.args = (str(error),)
         raise
 
 
-def owner_in(sources: Mapping[str, str], prefix: str = "") -> Callable[[str], str | None]:
+def owner_in(
+    sources: Mapping[str, str], prefix: str = "", missing: str | None = None
+) -> Callable[[str], str | None]:
     """An ``owner`` for :func:`profile_errors`: the profile whose ``profile:NAME`` label set a key.
 
     ``sources`` maps dotted keys (under ``prefix``) to provenance labels; a key that is a table
-    (``env_vars``) belongs to the profile that set its first leaf, a list item to its list's.
+    (``env_vars``) belongs to the profile that set its first leaf, a list item to its list's. A
+    key no layer set (one a check found missing) belongs to ``missing``, the profile in use; a
+    key of a special section (``wandb.api_key``) to no profile.
     """
 
     def owner(key: str) -> str | None:
+        if key.split(".", 1)[0] in SPECIAL_SECTIONS:
+            return None
         full = f"{prefix}{key}"
         for leaf, label in sources.items():
             if leaf == full or leaf.startswith(full + ".") or full.startswith(leaf + "."):
                 return label[len("profile:") :] if label.startswith("profile:") else None
-        return None
+        return missing
 
     return owner
 

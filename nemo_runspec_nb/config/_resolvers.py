@@ -75,21 +75,21 @@ class ArtifactLike(Protocol):
     """What ``${art:...}`` reads from a registry entry."""
 
     @property
-    def name(self) -> str: ...  # noqa: D102
+    def name(self) -> str: ...
     @property
-    def version(self) -> int: ...  # noqa: D102
+    def version(self) -> int: ...
     @property
-    def type(self) -> str: ...  # noqa: D102
+    def type(self) -> str: ...
     @property
-    def path(self) -> str: ...  # noqa: D102
+    def path(self) -> str: ...
     @property
-    def metadata(self) -> Mapping[str, Any]: ...  # noqa: D102
+    def metadata(self) -> Mapping[str, Any]: ...
 
 
 class ArtifactRegistryLike(Protocol):
     """The one registry method resolvers need: ``get("name:version-or-alias")``."""
 
-    def get(self, ref: str) -> Any: ...  # noqa: D102
+    def get(self, ref: str) -> Any: ...
 
 
 @dataclass(frozen=True)

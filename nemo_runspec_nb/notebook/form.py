@@ -26,8 +26,8 @@ from .editor import OverrideEditor, flatten, format_value
 from .monitor import JobMonitor
 
 if TYPE_CHECKING:
-    from ..launch import JobHandle
     from .._facade import ComposedJob, Preview, Recipe
+    from ..launch import JobHandle
 
 __all__ = ["LOCAL", "RecipeForm", "form"]
 
@@ -265,8 +265,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         return job
 
     def _compose_now(self) -> ComposedJob:
-        from ..config import OverrideSet
-        from ..config import overrides_from_text
+        from ..config import OverrideSet, overrides_from_text
 
         return self.recipe.compose(
             self.config.value,

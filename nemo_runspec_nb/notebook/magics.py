@@ -170,8 +170,8 @@ class RunspecMagics(Magics):
 
     def session(self, start: str | Path | None = None) -> Session:
         """The session for a recipe in ``start`` (or the working dir); one per env.toml, kept."""
-        from ..config import find_env_file
         from .._facade import Session
+        from ..config import find_env_file
 
         if self.env_file:
             env: Path | None = Path(self.env_file).expanduser().absolute()

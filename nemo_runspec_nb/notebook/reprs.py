@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..artifacts import ArtifactManifest
     from .._facade import ComposedJob
+    from ..artifacts import ArtifactManifest
 
 __all__ = [
     "STATUS_COLORS",
