@@ -191,7 +191,7 @@ def test_a_bad_env_var_is_reported_in_the_profile_that_set_it(recipes: Path):
         '\n[child]\nextends = "vars"\n',
     )
     job = nrs.Recipe(recipes / "prep" / "prep.py").compose(profile="child")
-    with pytest.raises(ProfileError, match="env_vars.NESTED must be a string") as info:
+    with pytest.raises(ProfileError, match=r"env_vars\.NESTED must be a string") as info:
         job.env_vars()
     _assert_located(info.value, env, _line(env, "NESTED"), "vars")
 
@@ -206,6 +206,6 @@ def test_a_key_a_profile_lacks_is_reported_at_the_profile_table(recipes: Path):
 
 def test_a_bad_key_the_yaml_set_is_not_blamed_on_env_toml(recipes: Path):
     job = nrs.Recipe(recipes / "prep" / "prep.py").compose(overrides=["+run.env.env_vars.X={a: 1}"])
-    with pytest.raises(ProfileError, match="env_vars.X must be a string") as info:
+    with pytest.raises(ProfileError, match=r"env_vars\.X must be a string") as info:
         job.env_vars()
     assert (info.value.path, info.value.profile) == (None, None)
