@@ -39,9 +39,7 @@ class ComposedJob:
         self.composed = composed
         self.profile = profile
         self.mode = mode
-        from ..config import generate_job_dir
-
-        self.job_dir = generate_job_dir(recipe.name, recipe.session.project_dir)
+        self.job_dir = recipe.session.layout.new_job_dir(recipe.name)
         self._claimed: Path | None = None  # the job dir this job created and has not launched into
         self._train: DictConfig | None = None
         self._train_notes: tuple[str, ...] = ()
@@ -289,9 +287,7 @@ class ComposedJob:
 
         check_script_args(self.composed.context.passthrough)  # before anything is written
         if self._claimed != self.job_dir and self.job_dir.exists():  # launched before: a fresh name
-            from ..config import generate_job_dir
-
-            self.job_dir = generate_job_dir(self.recipe.name, self.recipe.session.project_dir)
+            self.job_dir = self.recipe.session.layout.new_job_dir(self.recipe.name)
         _, train_path = self.save()
         self._claimed = None  # the next launch gets a dir of its own
         with self._profile_keys():
