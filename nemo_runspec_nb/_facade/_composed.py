@@ -122,9 +122,12 @@ class ComposedJob:
         """A ProfileError about a ``run.env`` key a profile set names env.toml, the line, the profile."""
         from ..config._profiles import owner_in, profile_errors
 
-        prov = self.composed.provenance
-        sources = {r.key: r.source for r in prov} if prov is not None else {}
-        with profile_errors(self.composed.env_file, owner_in(sources, "run.env.", missing=self.profile)):
+        def owner(key: str) -> str | None:  # asked only when an error needs it
+            prov = self.composed.provenance
+            sources = {r.key: r.source for r in prov} if prov is not None else {}
+            return owner_in(sources, "run.env.", missing=self.profile)(key)
+
+        with profile_errors(self.composed.env_file, owner):
             yield
 
     # -- preview / save / launch ---------------------------------------------------------------
