@@ -10,6 +10,7 @@ import importlib
 import inspect
 import pkgutil
 import types
+from collections.abc import Iterable
 
 import pytest
 
@@ -49,17 +50,22 @@ def test_namespace_is_exactly_all(package: str):
     assert sorted(set(module.__all__) - set(vars(module))) == [], "in __all__ but not defined"
 
 
-@pytest.mark.parametrize("package", PACKAGES)
-def test_public_names_do_not_point_into_private_modules(package: str):
-    module = importlib.import_module(package)
+def _leaking(module: types.ModuleType, names: Iterable[str]) -> list[str]:
+    """The classes and functions among ``names`` whose ``__module__`` is a private module."""
     leaking = []
-    for name in module.__all__:
+    for name in names:
         value = getattr(module, name)
         if inspect.isclass(value) or inspect.isfunction(value):
             home = value.__module__
             if any(part.startswith("_") for part in home.split(".")):
                 leaking.append(f"{name} ({home})")
-    assert leaking == []
+    return leaking
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_public_names_do_not_point_into_private_modules(package: str):
+    module = importlib.import_module(package)
+    assert _leaking(module, module.__all__) == []
 
 
 def test_no_module_is_shadowed_by_a_function_of_its_own_name():
@@ -91,11 +97,4 @@ def test_top_level_namespace_is_exactly_all():
 
 
 def test_top_level_lazy_names_do_not_point_into_private_modules():
-    leaking = []
-    for name in nemo_runspec_nb._LAZY:
-        value = getattr(nemo_runspec_nb, name)
-        if inspect.isclass(value) or inspect.isfunction(value):
-            home = value.__module__
-            if any(part.startswith("_") for part in home.split(".")):
-                leaking.append(f"{name} ({home})")
-    assert leaking == []
+    assert _leaking(nemo_runspec_nb, nemo_runspec_nb._LAZY) == []
