@@ -114,8 +114,8 @@ def bench_form() -> tuple[float, int]:
     """Best seconds to build the form and the widget models it created."""
     from ipywidgets.widgets import widget
 
+    from nemo_runspec_nb import Recipe, Session
     from nemo_runspec_nb.notebook import RecipeForm
-    from nemo_runspec_nb.recipe import Recipe, Session
 
     with tempfile.TemporaryDirectory() as tmp:
         script = _big_recipe(Path(tmp))

@@ -7,17 +7,19 @@ names are resolved lazily on first access.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import typing as _typing
 
 from . import errors
 from .errors import RunspecError
 from .runspec import Runspec, RunspecConfig, RunspecResources, RunspecRun, discover, parse, parse_text
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:  # the namespace holds the public names only (tests/unit/test_exports.py)
+    from typing import Any
+
     from . import artifacts, config
+    from ._facade import ComposedJob, Recipe, Session, catalog, jobs
     from .launch import JobHandle
-    from .recipe import ComposedJob, Recipe, Session, catalog, jobs
 
 __version__ = "0.1.0"
 
@@ -42,13 +44,14 @@ __all__ = [
     "parse_text",
 ]
 
-# name -> (module, attribute or None for the module itself)
+# name -> (module, attribute or None for the module itself). The facade's names read as
+# ``nemo_runspec_nb.<name>``: ``_facade`` sets their ``__module__`` when it is imported.
 _LAZY: dict[str, tuple[str, str | None]] = {
-    "catalog": (".recipe", "catalog"),
-    "jobs": (".recipe", "jobs"),
-    "Recipe": (".recipe", "Recipe"),
-    "ComposedJob": (".recipe", "ComposedJob"),
-    "Session": (".recipe", "Session"),
+    "catalog": ("._facade", "catalog"),
+    "jobs": ("._facade", "jobs"),
+    "Recipe": ("._facade", "Recipe"),
+    "ComposedJob": ("._facade", "ComposedJob"),
+    "Session": ("._facade", "Session"),
     "JobHandle": (".launch", "JobHandle"),
     "artifacts": (".artifacts", None),
     "config": (".config", None),
@@ -67,7 +70,7 @@ def __getattr__(name: str) -> Any:
         module_name, attribute = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module 'nemo_runspec_nb' has no attribute {name!r}") from None
-    module = importlib.import_module(module_name, __name__)
+    module = _importlib.import_module(module_name, __name__)
     value = module if attribute is None else getattr(module, attribute)
     globals()[name] = value
     return value

@@ -167,7 +167,15 @@ class OverrideError(ConfigError, ValueError):
 
 
 class ProfileError(RunspecError, ValueError):
-    """An env.toml profile is missing, malformed or its ``extends`` chain is broken."""
+    """An env.toml profile is missing, malformed or its ``extends`` chain is broken.
+
+    ``profile`` names the profile a bad key belongs to (None for a problem of the file or of a
+    special section); ``key`` is then ``<profile>.<key>`` and ``line`` the key's line in env.toml.
+    """
+
+    def __init__(self, message: str, *, profile: str | None = None, **kwargs: Any) -> None:
+        self.profile = profile
+        super().__init__(message, **kwargs)
 
 
 class LaunchError(RunspecError):

@@ -2,7 +2,7 @@
 
 Build your own recipe CLI with :class:`RecipeTyper`; see docs/cli.md. The
 ``runspec`` app itself lives in :mod:`nemo_runspec_nb.cli.app`. Only this
-package imports typer; everything it runs goes through :mod:`nemo_runspec_nb.recipe`.
+package imports typer; everything it runs goes through the facade (:class:`nemo_runspec_nb.Recipe`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ``runspec`` command: show, list, run recipes; watch jobs; browse artifacts and profiles.
 
-A thin front end over :mod:`nemo_runspec_nb.recipe`, built with the same
+A thin front end over the facade (:class:`nemo_runspec_nb.Recipe`), built with the same
 toolkit users build their own recipe CLIs with (:class:`RecipeTyper`).
 Exit codes: 0 success, 1 the job failed, 2 bad input (see :class:`ExitCode`).
 """
@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from .._facade import Session
     from ..launch import JobHandle
-    from ..recipe import Session
 
 __all__ = ["app", "main"]
 
@@ -55,7 +55,7 @@ _STORE = "Artifacts and profiles"
 
 
 def _session(ctx: typer.Context, start: Path | None = None) -> Session:
-    from ..recipe import Session
+    from .._facade import Session
 
     return Session(env_file_of(ctx), start=start)
 
@@ -82,7 +82,7 @@ def list_recipes(
     ] = Path("."),
 ) -> None:
     """List the recipes under a folder (default: the current one)."""
-    from ..recipe import catalog
+    from .._facade import catalog
 
     if not directory.is_dir():
         raise ConfigError(

@@ -21,8 +21,8 @@ from rich.tree import Tree
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .._facade import ComposedJob, Preview
     from ..launch import JobHandle, JobState
-    from ..recipe import ComposedJob, Preview
     from .recipe_config import RecipeMeta
 
 __all__ = [
@@ -106,7 +106,7 @@ def dry_run_view(job: ComposedJob, preview: Preview) -> list[RenderableType]:
     parts.append(Rule(title, align="left", style=_BORDER))
     parts.append(_Script(preview.script.rstrip()))
     if preview.command:
-        from ..recipe import PER_NODE_COMMAND
+        from .._facade import PER_NODE_COMMAND
 
         parts.append(Rule(PER_NODE_COMMAND, align="left", style=_BORDER))
         parts.append(_Script(preview.command.rstrip()))

@@ -137,7 +137,7 @@ class RecipeCommand(TyperCommand):
             return
         try:
             meta = RecipeMeta.from_script(script)
-            from ..recipe import Session
+            from .._facade import Session
 
             env_file = env_file_of(ctx)
             session = Session(env_file, start=meta.runspec.script_path.parent)

@@ -4,7 +4,7 @@
 inputs); :class:`RecipeConfig` is one invocation: which script, which config,
 where (profile and mode), overrides and passthrough arguments. Both are plain
 frozen dataclasses built from the CLI's :class:`GlobalContext`; composing and
-launching go through :class:`~nemo_runspec_nb.recipe.Recipe`.
+launching go through :class:`~nemo_runspec_nb.Recipe`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ..errors import ConfigError, RunspecError
 from ..runspec import Runspec, config_names, parse
 
 if TYPE_CHECKING:
-    from ..recipe import ComposedJob, Recipe, Session
+    from .._facade import ComposedJob, Recipe, Session
 
 __all__ = ["RecipeConfig", "RecipeMeta", "check_options"]
 
@@ -94,7 +94,7 @@ class RecipeMeta:
 
 def _default_config_data(runspec: Runspec) -> dict[str, Any]:
     from ..config import find_config_file
-    from ..config.loader import load_config_data
+    from ..config._loader import load_config_data
 
     try:
         path = find_config_file(runspec.config.default, runspec.config_dir, format=runspec.config.format)
@@ -214,13 +214,13 @@ class RecipeConfig:
 
     def session(self) -> Session:
         """The session: ``env_file`` if given, else env.toml found from the cwd or the script's folder."""
-        from ..recipe import Session
+        from .._facade import Session
 
         return Session(self.env_file, start=self.script.absolute().parent)
 
     def recipe(self) -> Recipe:
         """The :class:`Recipe` of ``script`` in :meth:`session`."""
-        from ..recipe import Recipe
+        from .._facade import Recipe
 
         if not self.script.is_file():
             raise ConfigError(

@@ -22,7 +22,7 @@ from .exit_codes import ExitCode
 from .recipe_config import RecipeConfig
 
 if TYPE_CHECKING:
-    from ..recipe import ComposedJob
+    from .._facade import ComposedJob
 
 __all__ = ["run_recipe"]
 

@@ -9,38 +9,12 @@ See docs/configuration.md for the behaviour of each step.
 
 from __future__ import annotations
 
-from .context import GlobalContext, Mode, split_unknown_args
-from .job import (
-    YAML_OWNED_KEYS,
-    ComposedConfig,
-    build_job_config,
-    compose_job_config,
-    extract_train_config,
-    generate_job_dir,
-    parse_config,
-    resolve_override_mode,
-    save_configs,
-)
-from .loader import (
-    ConfigLayer,
-    config_layers,
-    find_config_file,
-    list_configs,
-    load_config,
-)
-from .overrides import (
-    OVERRIDE_MODES,
-    Override,
-    OverrideMode,
-    OverrideSet,
-    apply_dotlist_overrides,
-    apply_mapping_overrides,
-    parse_override,
-)
-from .profiles import (
+from .._exports import publish as _publish
+from ._compose import ComposedConfig, compose_job_config, parse_config
+from ._context import GlobalContext, Mode, split_unknown_args
+from ._env_file import (
     ENV_FILE_VAR,
     SPECIAL_SECTIONS,
-    ProfileLayer,
     find_env_file,
     get_artifacts_config,
     get_cache_config,
@@ -49,21 +23,24 @@ from .profiles import (
     get_wandb_config,
     list_profiles,
     load_env_file,
-    load_env_profile,
-    profile_layers,
 )
-from .provenance import Provenance, ProvenanceRecord, ProvenanceRecorder
-from .redact import MASK, is_secret_key, redact, redact_text
-from .resolvers import (
+from ._job_config import YAML_OWNED_KEYS, build_job_config, resolve_override_mode
+from ._loader import ConfigLayer, config_layers, find_config_file, list_configs, load_config
+from ._override_syntax import Override, OverrideSet, overrides_from_text, parse_override
+from ._overrides import OVERRIDE_MODES, OverrideMode, apply_dotlist_overrides, apply_mapping_overrides
+from ._profiles import ProfileLayer, load_env_profile, profile_layers
+from ._provenance import Provenance, ProvenanceRecord, ProvenanceRecorder
+from ._redact import MASK, is_secret_key, redact, redact_text
+from ._resolvers import (
     AUTO_MOUNT_MARKER,
     ArtifactLike,
     ArtifactRegistryLike,
     GitMount,
     ResolverSession,
-    is_artifact_reference,
     register_resolvers,
-    resolve_run_interpolations,
 )
+from ._run_refs import is_artifact_reference, resolve_run_interpolations
+from ._save import extract_train_config, generate_job_dir, save_configs
 
 __all__ = [
     "AUTO_MOUNT_MARKER",
@@ -108,6 +85,7 @@ __all__ = [
     "load_config",
     "load_env_file",
     "load_env_profile",
+    "overrides_from_text",
     "parse_config",
     "parse_override",
     "profile_layers",
@@ -119,3 +97,5 @@ __all__ = [
     "save_configs",
     "split_unknown_args",
 ]
+
+_publish(globals())

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from .._text import decode_utf8
 from ..errors import ConfigError
 
 try:
@@ -221,17 +222,7 @@ def is_unusable(exc: yaml.YAMLError) -> bool:
 
 def load_yaml_file(path: Path) -> Any:
     """Read one YAML (or ``.json``) file; a syntax error becomes a ``ConfigError`` naming file and line."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(
-            f"not UTF-8 text: byte {exc.start} (0x{raw[exc.start]:02x}) {exc.reason}",
-            path=path,
-            line=line,
-            hint="Save the file as UTF-8",
-        ) from None
+    text = decode_utf8(path.read_bytes(), path=path, error=ConfigError, hint="Save the file as UTF-8")
     if path.suffix == ".json":
         try:
             return json.loads(text)

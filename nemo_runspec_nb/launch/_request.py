@@ -15,8 +15,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..config import is_secret_key
 from ..config._layout import ProjectLayout
-from ..config.redact import is_secret_key
 from ..errors import LaunchError
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ satisfy.
 What counts as secret (:func:`is_secret_name`)
 -----------------------------------------------
 The same rule that masks values in previews,
-:func:`nemo_runspec_nb.config.redact.is_secret_key`, so what a preview hides
+:func:`nemo_runspec_nb.config.is_secret_key`, so what a preview hides
 is exactly what is kept out of files: a name is split into words at ``_``,
 ``-``, ``.`` and case changes (``hfToken`` -> ``hf``, ``Token``), and it is
 secret when one word is KEY, TOKEN, SECRET(S), PASSWORD, PASSWD,
@@ -40,7 +40,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePath
 
-from ..config.redact import is_secret_key
+from ..config import is_secret_key
 from ..errors import SubmissionError
 
 __all__ = [

@@ -26,8 +26,8 @@ from .editor import OverrideEditor, flatten, format_value
 from .monitor import JobMonitor
 
 if TYPE_CHECKING:
+    from .._facade import ComposedJob, Preview, Recipe
     from ..launch import JobHandle
-    from ..recipe import ComposedJob, Preview, Recipe
 
 __all__ = ["LOCAL", "RecipeForm", "form"]
 
@@ -46,7 +46,7 @@ def _error_html(text: str) -> str:
 def _new_keys_html(keys: list[str]) -> str:
     if not keys:
         return ""
-    from ..config.provenance import NEW_KEY_NOTE
+    from ..config._provenance import NEW_KEY_NOTE
 
     shown = ", ".join(f"<code>{html.escape(k)}</code>" for k in keys)
     return f"<div class='nrs-new-keys' style='color:#9a6700'>&#9888; {NEW_KEY_NOTE}: {shown}</div>"
@@ -56,7 +56,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
     """A form over one recipe: config, profile (run/batch), resources, overrides, Preview, Launch.
 
     Args:
-        recipe: the :class:`~nemo_runspec_nb.recipe.Recipe`.
+        recipe: the :class:`~nemo_runspec_nb.Recipe`.
         config: the config to start with (default: the runspec's default).
         profile: the env.toml profile to start with (default: none, this machine).
         poll: refresh period of the job monitor after Launch.
@@ -224,7 +224,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
 
     def text_overrides(self) -> list[str]:
         """The free-text box as dotlist lines (a YAML mapping is flattened)."""
-        from ..recipe import overrides_from_text
+        from ..config import overrides_from_text
 
         text = self.overrides_text.value
         parsed = overrides_from_text(text, "widget")
@@ -265,8 +265,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         return job
 
     def _compose_now(self) -> ComposedJob:
-        from ..config import OverrideSet
-        from ..recipe import overrides_from_text
+        from ..config import OverrideSet, overrides_from_text
 
         return self.recipe.compose(
             self.config.value,
@@ -433,6 +432,6 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
 
 def form(recipe: Recipe | str | Path, **kwargs: Any) -> RecipeForm:
     """A :class:`RecipeForm` for a recipe or a script path."""
-    from ..recipe import Recipe
+    from .._facade import Recipe
 
     return RecipeForm(recipe if isinstance(recipe, Recipe) else Recipe(recipe), **kwargs)

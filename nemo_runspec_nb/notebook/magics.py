@@ -30,7 +30,7 @@ from traitlets import Enum, Float, Int, Unicode, observe
 from ..errors import RunspecError, did_you_mean
 
 if TYPE_CHECKING:
-    from ..recipe import Recipe, Session
+    from .._facade import Recipe, Session
 
 __all__ = ["RunspecMagics", "load_ipython_extension", "parse_magic_args"]
 
@@ -170,8 +170,8 @@ class RunspecMagics(Magics):
 
     def session(self, start: str | Path | None = None) -> Session:
         """The session for a recipe in ``start`` (or the working dir); one per env.toml, kept."""
+        from .._facade import Session
         from ..config import find_env_file
-        from ..recipe import Session
 
         if self.env_file:
             env: Path | None = Path(self.env_file).expanduser().absolute()
@@ -191,7 +191,7 @@ class RunspecMagics(Magics):
 
     def recipe(self, path: str) -> Recipe:
         """Load the recipe at ``path`` with the session that fits it."""
-        from ..recipe import Recipe
+        from .._facade import Recipe
 
         script = Path(path).expanduser()
         if not script.is_file():
@@ -208,7 +208,7 @@ class RunspecMagics(Magics):
         """
         args = parse_magic_args(_runspec_parser(), line)
         if args.list_dir is not None or (args.path and Path(args.path).is_dir()):
-            from ..recipe import catalog
+            from .._facade import catalog
 
             root = Path(args.list_dir if args.list_dir is not None else args.path)
             if not root.is_dir():

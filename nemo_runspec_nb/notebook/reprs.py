@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from ._badge import STATUS_COLORS, status_badge_html
 
 if TYPE_CHECKING:
+    from .._facade import ComposedJob
     from ..artifacts import ArtifactManifest
-    from ..recipe import ComposedJob
 
 __all__ = [
     "STATUS_COLORS",
@@ -90,7 +90,7 @@ def register_displays(ipython: Any, magics: Any = None) -> None:
     # By name: the classes' modules (and pandas, nemo-run) are imported only when first used.
     html_formatter = formatter.formatters["text/html"]
     html_formatter.for_type_by_name("nemo_runspec_nb.artifacts.manifest", "ArtifactManifest", manifest_html)
-    html_formatter.for_type_by_name("nemo_runspec_nb.recipe", "ComposedJob", composed_html)
+    html_formatter.for_type_by_name("nemo_runspec_nb", "ComposedJob", composed_html)
     if getattr(ipython, "kernel", None) is None:
         return  # a terminal: the handle's text is all there is to show
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -9,8 +10,8 @@ import pytest
 import yaml
 
 import nemo_runspec_nb as nrs
+from nemo_runspec_nb.config import overrides_from_text
 from nemo_runspec_nb.errors import ConfigNotFoundError, OverrideError, ProfileError, RunspecError
-from nemo_runspec_nb.recipe import overrides_from_text
 
 RECIPES = Path(__file__).resolve().parents[2] / "notebooks" / "recipes"
 
@@ -154,3 +155,58 @@ def test_session_with_missing_env_file_is_a_profile_error(tmp_path: Path):
 def test_jobs_of_an_empty_project_is_an_empty_frame(recipes: Path):
     frame = nrs.jobs(env_file=recipes / "env.toml")
     assert frame.empty and {"name", "status", "job_dir"} <= set(frame.columns)
+
+
+# --------------------------------------------------------------------------- profile keys a launch checks
+
+
+def _add_profiles(recipes: Path, text: str) -> Path:
+    env = recipes / "env.toml"
+    env.write_text(env.read_text() + text)
+    return env
+
+
+def _line(path: Path, start: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if line.startswith(start))
+
+
+def _assert_located(error: ProfileError, env: Path, line: int, profile: str) -> None:
+    assert (error.path, error.line, error.profile) == (env, line, profile)
+    assert str(error).startswith(f"{env}:{line}: profile '{profile}'"), str(error)
+
+
+@pytest.mark.parametrize(
+    ("profile", "error", "line_start"),
+    [
+        # a bad key: its own line
+        ('packager = "slef_contained"', "unknown packager 'slef_contained'", 'packager = "slef'),
+        # a key the profile lacks: the profile's table
+        ('packager = "pattern"', "needs packager_patterns", "[launchable]"),
+    ],
+)
+def test_a_packager_key_is_reported_at_its_line_of_env_toml(recipes: Path, profile, error, line_start):
+    env = _add_profiles(recipes, f'\n[launchable]\nextends = "local-slurm"\n{profile}\n')
+    job = nrs.Recipe(recipes / "prep" / "prep.py").compose(profile="launchable", mode="batch")
+    with pytest.raises(ProfileError, match=re.escape(error)) as info:
+        job.preview()
+    _assert_located(info.value, env, _line(env, line_start), "launchable")
+    assert info.value.key.startswith("launchable.packager")
+
+
+def test_a_bad_env_var_is_reported_in_the_profile_that_set_it(recipes: Path):
+    env = _add_profiles(
+        recipes,
+        '\n[vars]\nextends = "local"\n[vars.env_vars]\nOK = "1"\nNESTED = { a = 1 }\n'
+        '\n[child]\nextends = "vars"\n',
+    )
+    job = nrs.Recipe(recipes / "prep" / "prep.py").compose(profile="child")
+    with pytest.raises(ProfileError, match=r"env_vars\.NESTED must be a string") as info:
+        job.env_vars()
+    _assert_located(info.value, env, _line(env, "NESTED"), "vars")
+
+
+def test_a_bad_key_the_yaml_set_is_not_blamed_on_env_toml(recipes: Path):
+    job = nrs.Recipe(recipes / "prep" / "prep.py").compose(overrides=["+run.env.env_vars.X={a: 1}"])
+    with pytest.raises(ProfileError, match=r"env_vars\.X must be a string") as info:
+        job.env_vars()
+    assert (info.value.path, info.value.profile) == (None, None)

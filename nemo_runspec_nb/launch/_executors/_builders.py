@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...config.redact import is_secret_key
+from ...config import is_secret_key
 from ...errors import ExecutorError, did_you_mean
 from .._commands import rendezvous_setup
 from ._profile import Resources, executor_kind, int_key, require, resolve_resources, setup_lines, str_list

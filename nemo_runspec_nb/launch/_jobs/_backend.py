@@ -16,9 +16,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._code import JobCode
+from .._executors import check_reachable
 from .._nemorun import NemoRun
 from .._records import JobRecord
-from .._executors import check_reachable
 from .._request import LaunchRequest
 from ._state import JobState
 

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import ExecutorError
-from .._records import JobRecord
 from .._executors import executor_kind
+from .._records import JobRecord
 from .._remote import ssh_target
 from ._backend import Backend
 from ._local import LocalBackend

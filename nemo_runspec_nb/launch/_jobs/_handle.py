@@ -13,8 +13,8 @@ from typing import Any
 from ...errors import JobRecordError, LaunchError
 from .. import _records as rec
 from .._records import JobRecord
-from .._slurm_status import JobStatus, SlurmQuery
 from .._remote import SSHTarget
+from .._slurm_status import JobStatus, SlurmQuery
 from ._backend import Backend
 from ._backends import backend_for_record
 from ._follow import LogFollower, log_text, wait_for_job

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...errors import SubmissionError
 from .. import _records as rec
+from .._executors import setup_lines
 from .._records import JobRecord
+from .._request import LaunchRequest
 from .._secrets import SECRET_FILE_NAME, secret_preamble
 from .._slurm_status import JobStatus
-from .._executors import setup_lines
-from .._request import LaunchRequest
 from ._backend import Backend, Refresh, Submission, wait_done
 from ._render import public_env
 from ._state import JobState, older_than

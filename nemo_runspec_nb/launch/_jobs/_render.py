@@ -14,10 +14,10 @@ from typing import Any
 from ...errors import PackagingError
 from .._code import JobCode, is_our_packager
 from .._commands import build_command, wrap_run_sh
-from .._nemorun import NemoRun
-from .._secrets import SECRET_FILE_NAME, is_secret_name, secret_preamble, split_secret_env
 from .._executors import build_executor, resolve_resources
+from .._nemorun import NemoRun
 from .._request import LaunchRequest
+from .._secrets import SECRET_FILE_NAME, is_secret_name, secret_preamble, split_secret_env
 
 __all__ = [
     "public_env",

@@ -19,9 +19,9 @@ from ...errors import LaunchError, SubmissionError
 from .. import _records as rec
 from .._nemorun import NemoRun
 from .._records import JobRecord
+from .._request import LaunchRequest
 from .._secrets import SECRET_FILE_NAME, cleanup_job_argv
 from .._slurm_status import JobStatus, SlurmQuery
-from .._request import LaunchRequest
 from ._backend import Backend, Refresh, Submission, wait_done
 from ._render import slurm_executor, split_env, task_name, title
 from ._state import JobState

@@ -20,10 +20,10 @@ from ...errors import ExecutorError, LaunchError
 from .. import _records as rec
 from .._code import JobCode, is_our_packager
 from .._records import JobRecord
-from .._secrets import SECRET_FILE_NAME
-from .._slurm_status import JobStatus, SlurmQuery
 from .._remote import SSHTarget, ssh_target
 from .._request import LaunchRequest
+from .._secrets import SECRET_FILE_NAME
+from .._slurm_status import JobStatus, SlurmQuery
 from ._backend import Submission
 from ._render import remote_code
 from ._slurm import SlurmBackend, log_patterns

@@ -22,11 +22,11 @@ from typing import Any
 from ...errors import SubmissionError
 from .. import _records as rec
 from .._code import JobCode, predict_code, prepare_code
+from .._executors import resolve_resources
 from .._nemorun import NemoRun
+from .._request import LaunchRequest
 from .._secrets import remove_secret_file, secret_file_text, write_secret_file
 from .._slurm_status import JobStatus
-from .._executors import resolve_resources
-from .._request import LaunchRequest
 from ._backend import Backend, Submission
 from ._backends import backend_for_profile
 from ._handle import JobHandle

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ...errors import ExecutorError, LaunchError, SubmissionError
-from .._step import Step
 from .._secrets import cleanup_job_argv, remove_secret_file
+from .._step import Step
 from ._result import PipelineResult
 from ._script import SbatchOptions, plan, sbatch_header, sbatch_names
 

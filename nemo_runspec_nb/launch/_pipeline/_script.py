@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import LaunchError
-from .._step import Step
 from .._secrets import secret_preamble, split_secret_env, write_secret_file
+from .._step import Step
 
 SbatchOptions = Mapping[str, str | int | bool | None]
 

@@ -9,7 +9,7 @@ import pytest
 from nemo_runspec_nb.artifacts import ArtifactRegistry
 from nemo_runspec_nb.errors import ArtifactNotFoundError
 
-resolvers = pytest.importorskip("nemo_runspec_nb.config.resolvers")
+resolvers = pytest.importorskip("nemo_runspec_nb.config")
 
 
 def test_art_interpolations_resolve_against_the_registry(

@@ -53,6 +53,7 @@ OURS = {
     "is_artifact_reference",
     "is_secret_key",
     "list_configs",
+    "overrides_from_text",
     "parse_override",
     "profile_layers",
     "redact",

@@ -16,7 +16,7 @@ from nemo_runspec_nb.config import (
     register_resolvers,
     resolve_run_interpolations,
 )
-from nemo_runspec_nb.config.resolvers import active_session
+from nemo_runspec_nb.config._resolvers import active_session
 from nemo_runspec_nb.errors import (
     ArtifactError,
     ArtifactNotFoundError,

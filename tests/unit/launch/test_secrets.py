@@ -112,6 +112,6 @@ def test_invalid_variable_names_are_refused(tmp_path):
 
 @pytest.mark.parametrize("name", ["WANDB_API_KEY", "KEYBOARD_LAYOUT", "dbPassword", "max_tokens", "SSH_KEYS"])
 def test_routing_agrees_with_preview_redaction(name):
-    from nemo_runspec_nb.config.redact import is_secret_key
+    from nemo_runspec_nb.config import is_secret_key
 
     assert is_secret_name(name) == is_secret_key(name)

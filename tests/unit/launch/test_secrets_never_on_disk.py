@@ -23,7 +23,7 @@ from omegaconf import OmegaConf
 
 import nemo_runspec_nb as nrs
 from nemo_runspec_nb.config import save_configs
-from nemo_runspec_nb.config.redact import seal_secrets
+from nemo_runspec_nb.config._redact import seal_secrets
 from nemo_runspec_nb.errors import LaunchError
 from nemo_runspec_nb.launch import LaunchRequest, render_submission_script, submit
 from nemo_runspec_nb.launch import _secrets as secrets_module

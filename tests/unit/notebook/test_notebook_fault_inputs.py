@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from IPython.core.error import UsageError
 
+from nemo_runspec_nb import Recipe, Session
 from nemo_runspec_nb.notebook import RecipeForm
-from nemo_runspec_nb.recipe import Recipe, Session
 
 LAUGHS = "a: &a [l,l,l,l,l,l,l,l,l,l]\n" + "".join(
     f"{b}: &{b} [{','.join([f'*{a}'] * 10)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 import ipywidgets as widgets
 import pytest
 
+from nemo_runspec_nb import Recipe, Session
 from nemo_runspec_nb.notebook import RecipeForm
 from nemo_runspec_nb.notebook.form import LOCAL
-from nemo_runspec_nb.recipe import Recipe, Session
 
 BIG_RECIPE = """\
 # /// script

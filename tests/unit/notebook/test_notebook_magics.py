@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from IPython.core.error import UsageError
 
-from nemo_runspec_nb.recipe import ComposedJob, Recipe
+from nemo_runspec_nb import ComposedJob, Recipe
 
 
 def test_load_ext_imports_nothing_heavy() -> None:

@@ -8,8 +8,8 @@ import pytest
 from IPython.core.error import UsageError
 from traitlets import TraitError
 
+from nemo_runspec_nb import ComposedJob, Recipe, Session
 from nemo_runspec_nb.notebook import RecipeForm
-from nemo_runspec_nb.recipe import ComposedJob, Recipe, Session
 
 NEW = "new key (not in the YAML)"
 SCRIPT = """\

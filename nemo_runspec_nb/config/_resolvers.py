@@ -20,8 +20,11 @@ is resolved through a :class:`ResolverSession`::
     the marker ``__auto_mount__:<repo>`` that executors filter out of mounts.
 ``${run.*}``
     Ordinary OmegaConf node references inside a job config; when the ``run``
-    section is dropped (train.yaml) :func:`resolve_run_interpolations`
-    substitutes them from it.
+    section is dropped (train.yaml) :mod:`._run_refs` substitutes them from it.
+
+Pinning (:meth:`ResolverSession.pin_artifacts`) resolves only the ``${art:...}``
+of a config and leaves every other interpolation as written: that is how
+train.yaml names the concrete artifact versions a launch used.
 
 OmegaConf's resolver registry is process-global, so the registered functions
 hold no state: they find the session bound, for the duration of a resolve, in
@@ -49,6 +52,7 @@ from ..errors import (
     RunspecError,
     did_you_mean,
 )
+from ._run_refs import is_artifact_reference
 
 __all__ = [
     "AUTO_MOUNT_MARKER",
@@ -57,14 +61,13 @@ __all__ = [
     "GitMount",
     "ResolverSession",
     "active_session",
-    "is_artifact_reference",
     "parse_git_mount",
     "register_resolvers",
-    "resolve_run_interpolations",
 ]
 
 AUTO_MOUNT_MARKER = "__auto_mount__:"
 ART_FIELDS = ("path", "version", "name", "type")
+_ART_REF = re.compile(r"\$\{art:([^{}]*)\}")
 
 
 @runtime_checkable
@@ -72,21 +75,21 @@ class ArtifactLike(Protocol):
     """What ``${art:...}`` reads from a registry entry."""
 
     @property
-    def name(self) -> str: ...  # noqa: D102
+    def name(self) -> str: ...
     @property
-    def version(self) -> int: ...  # noqa: D102
+    def version(self) -> int: ...
     @property
-    def type(self) -> str: ...  # noqa: D102
+    def type(self) -> str: ...
     @property
-    def path(self) -> str: ...  # noqa: D102
+    def path(self) -> str: ...
     @property
-    def metadata(self) -> Mapping[str, Any]: ...  # noqa: D102
+    def metadata(self) -> Mapping[str, Any]: ...
 
 
 class ArtifactRegistryLike(Protocol):
     """The one registry method resolvers need: ``get("name:version-or-alias")``."""
 
-    def get(self, ref: str) -> Any: ...  # noqa: D102
+    def get(self, ref: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -284,6 +287,46 @@ class ResolverSession:
         )
         return _field(artifact, name, field)
 
+    def pin_artifacts(self, config: DictConfig, *, strict: bool = True) -> tuple[DictConfig, tuple[str, ...]]:
+        """``config`` with each ``${art:NAME,FIELD}`` replaced by its value; other interpolations stay.
+
+        ``config`` is the root ``NAME`` is looked up in (its ``run.NAME`` refs). Returns the
+        pinned config and notes: with ``strict=False`` an artifact that cannot be resolved (not
+        published yet) keeps its interpolation and its error becomes a note; ``strict=True``
+        raises it. A config without ``${art:`` comes back as it is.
+        """
+        plain = OmegaConf.to_container(config, resolve=False)
+        assert isinstance(plain, dict)
+        if not _mentions_art(plain):
+            return config, ()
+        notes: list[str] = []
+
+        def value_of(args: str) -> Any:
+            name, _, field_name = args.partition(",")
+            return self.art(name.strip(), field_name.strip() or "path", config)
+
+        def pin(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: pin(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [pin(v) for v in value]
+            if not isinstance(value, str) or "${art:" not in value:
+                return value
+            whole = _ART_REF.fullmatch(value.strip())
+            try:
+                if whole:
+                    return value_of(whole.group(1))
+                return _ART_REF.sub(lambda m: str(value_of(m.group(1))), value)
+            except RunspecError as exc:
+                if strict:
+                    raise
+                notes.append(str(exc))
+                return value
+
+        pinned = OmegaConf.create(pin(plain))
+        assert isinstance(pinned, DictConfig)
+        return pinned, tuple(dict.fromkeys(notes))
+
     # -- ${auto_mount:git+URL@REF[,TARGET]} -----------------------------------------------
 
     def auto_mount(self, spec: str, target: str = "") -> str:
@@ -339,61 +382,9 @@ def _field(artifact: Any, name: str, field: str) -> Any:
     )
 
 
-_ARTIFACT_REF = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*:(latest|v?\d+|[A-Za-z][A-Za-z0-9_\-]*)$")
-
-
-def is_artifact_reference(value: Any) -> bool:
-    """True for strings shaped like an artifact ref: ``name:latest``, ``name:v3``, ``name:3``, ``name:ALIAS``.
-
-    Container images (``nvcr.io/...:tag``), URLs and paths are not refs; legacy
-    names containing ``Artifact`` (``DataBlendsArtifact-pretrain``) are.
-    """
-    if not isinstance(value, str) or "/" in value or "${" in value:
-        return False
-    if _ARTIFACT_REF.match(value):
-        return True
-    return "Artifact" in value and " " not in value and "." not in value
-
-
-# -- ${run.*} ---------------------------------------------------------------------------
-
-_RUN_REF = re.compile(r"\$\{run\.([A-Za-z0-9_.\-]+)\}")
-_MISSING: Any = object()
-
-
-def _lookup_run(run: Mapping[str, Any], dotted: str) -> Any:
-    node: Any = run
-    for part in dotted.split("."):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return _MISSING
-    return node
-
-
-def resolve_run_interpolations(obj: Any, run: Mapping[str, Any]) -> Any:
-    """Substitute ``${run.X.Y}`` in a plain tree from the ``run`` mapping; other interpolations stay.
-
-    A value that is exactly one ``${run.*}`` keeps the referenced value's type;
-    references that do not resolve are left as written.
-    """
-    if isinstance(obj, Mapping):
-        return {k: resolve_run_interpolations(v, run) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [resolve_run_interpolations(v, run) for v in obj]
-    if not isinstance(obj, str) or "${run." not in obj:
-        return obj
-    whole = _RUN_REF.fullmatch(obj)
-    if whole:
-        value = _lookup_run(run, whole.group(1))
-        return obj if value is _MISSING else value
-
-    def _substitute(match: re.Match[str]) -> str:
-        value = _lookup_run(run, match.group(1))
-        if value is _MISSING:
-            return match.group(0)
-        return "" if value is None else str(value)
-
-    return _RUN_REF.sub(_substitute, obj)
+def _mentions_art(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_mentions_art(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions_art(v) for v in value)
+    return isinstance(value, str) and "${art:" in value

@@ -31,8 +31,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
+from ._redact import redact_leaf
 from ._tree import iter_leaves, record_tree
-from .redact import redact_leaf
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -1,22 +1,7 @@
-"""Checked, Hydra-style overrides: dotlists and YAML mappings.
+"""Checked, Hydra-style overrides applied to a config (the syntax is in :mod:`._override_syntax`).
 
-Grammar of one dotlist token (``key`` is ``seg(.seg)*``, each segment may be
-followed by ``[N]`` list indices; ``a.list.0`` also indexes a list)::
-
-    a.b=VALUE      set a key that exists (else OverrideError with "did you mean")
-    +a.b=VALUE     add a key that does not exist yet (error if it does)
-    ++a.b=VALUE    add or replace
-    ~a.b           delete a key (``~a.b=VALUE`` only if it currently equals VALUE)
-
-VALUE is parsed as YAML: ``x=[1,2]``, ``y={k: 1}``, ``z='quoted str'``,
-``n=null``, ``lr=1e-3``; an empty value is the empty string; text YAML cannot
-parse (``msg=@home``) stays a string unless it opens a list, mapping or quote.
-Setting a mapping onto a mapping merges key by key, like Hydra.
-
-A YAML mapping (a notebook cell body) goes through the same checks: nested
-mappings are followed as long as the config has a mapping there, so
-``{train: {lr: 0.1}}`` is the override ``train.lr=0.1``; mapping keys may carry
-the ``+``/``++``/``~`` prefixes and dots (``"+train.new_key": 1``).
+Setting a mapping onto a mapping merges key by key, like Hydra. A YAML mapping
+goes through the same checks as dotlist tokens.
 
 Two modes decide what ``a.b=VALUE`` does when ``a.b`` is not in the config:
 ``"strict"`` (the default) raises; ``"open"`` adds it, for a partial YAML over
@@ -28,209 +13,37 @@ adds it anyway. Every key an override creates is reported to ``on_new``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from ..errors import OverrideError, did_you_mean, suggest
+from ..errors import ConfigError, OverrideError, did_you_mean, suggest
 from ..runspec.models import OVERRIDE_MODES, OverrideMode
+from ._override_syntax import (
+    Override,
+    Segment,
+    _as_index,
+    _describe,
+    mapping_to_overrides,
+    parse_override,
+)
+from ._provenance import ProvenanceRecorder
 from ._tree import all_keys, deep_copy, join_key, merge_into, record_tree
-from ._yaml import is_unusable, parse_yaml_text, yaml_error_line, yaml_problem
-from .provenance import ProvenanceRecorder
 
 __all__ = [
     "OVERRIDE_MODES",
-    "Override",
     "OverrideMode",
-    "OverrideSet",
     "apply_dotlist_overrides",
     "apply_mapping_overrides",
-    "parse_override",
+    "apply_overrides_data",
+    "check_override_mode",
+    "overridden_config",
+    "plain_config",
 ]
 
-OverrideOp = Literal["set", "add", "force_add", "delete"]
-Segment = str | int
 NewKeyCallback = Callable[[str], None]
-_NO_VALUE: Any = object()
-_KEY_STOP = frozenset(".[]=")
-#: A list index: ASCII digits only ("²".isdigit() is true, int("²") fails), at most 18 of them.
-_INDEX_RE = re.compile(r"-?[0-9]{1,18}")
-
-
-def _as_index(text: str) -> int | None:
-    """``text`` as a list index, or None when it is not one."""
-    return int(text) if _INDEX_RE.fullmatch(text) else None
-
-
-@dataclass(frozen=True)
-class Override:
-    """One parsed override: what to do (``op``) to which ``key``, with which ``value``."""
-
-    op: OverrideOp
-    key: str
-    path: tuple[Segment, ...]
-    value: Any = None
-    has_value: bool = True
-    token: str = ""
-
-    def __str__(self) -> str:
-        return self.token or self.key
-
-
-@dataclass(frozen=True)
-class OverrideSet:
-    """Overrides from one source (``cli``, ``cell``, ``widget``): dotlist tokens, a mapping or YAML text."""
-
-    source: str
-    entries: Sequence[str] | Mapping[str, Any] | str = field(default_factory=tuple)
-
-    @property
-    def label(self) -> str:
-        """The provenance label, e.g. ``override:cli``."""
-        return f"override:{self.source}"
-
-
-def _printable(text: str) -> str:
-    """``text`` with each unprintable character (NUL, ESC, ...) shown as U+FFFD, so positions hold."""
-    return text if text.isprintable() else "".join(c if c.isprintable() else "\ufffd" for c in text)
-
-
-def _malformed(token: str, position: int, why: str, hint: str = "") -> OverrideError:
-    shown = _printable(token)
-    pointer = f"{shown}\n{' ' * position}^"
-    return OverrideError(
-        f"malformed override '{shown}' at position {position}: {why}",
-        key=token,
-        hint=hint or f"Expected key=value, +key=value, ++key=value or ~key\n{pointer}",
-    )
-
-
-def _parse_key(token: str, start: int, stop: int) -> tuple[str, tuple[Segment, ...]]:
-    """Parse ``token[start:stop]`` as a key; raises OverrideError naming the position."""
-    text = token[start:stop]
-    if not text:
-        raise _malformed(token, start, "expected a key")
-    path: list[Segment] = []
-    i = start
-    while True:
-        seg_start = i
-        while i < stop and token[i] not in _KEY_STOP and token[i].isprintable() and not token[i].isspace():
-            i += 1
-        if i < stop and token[i].isspace():
-            raise _malformed(token, i, "whitespace in a key")
-        if i < stop and not token[i].isprintable():
-            raise _malformed(token, i, f"unprintable character U+{ord(token[i]):04X} in a key")
-        segment = token[seg_start:i]
-        if not segment:
-            raise _malformed(token, i, "empty key segment")
-        if segment[0] in "+~":
-            raise _malformed(token, seg_start, f"unexpected '{segment[0]}' in a key")
-        path.append(segment)
-        while i < stop and token[i] == "[":
-            close = token.find("]", i, stop)
-            if close < 0:
-                raise _malformed(token, i, "'[' without a closing ']'")
-            index_text = token[i + 1 : close]
-            index = _as_index(index_text.strip())
-            if index is None:
-                why = (
-                    f"list index {index_text.strip()} is too large"
-                    if re.fullmatch(r"-?[0-9]+", index_text.strip())
-                    else f"list index must be an integer, not {index_text!r}"
-                )
-                raise _malformed(token, i + 1, why, hint="Write the index in digits, e.g. key[0] or key[-1]")
-            path.append(index)
-            i = close + 1
-        if i >= stop:
-            break
-        if token[i] == ".":
-            i += 1
-            if i >= stop:
-                raise _malformed(token, i, "empty key segment")
-            continue
-        raise _malformed(token, i, f"unexpected '{token[i]}'")
-    return text, tuple(path)
-
-
-def parse_value(text: str, *, token: str = "", offset: int = 0) -> Any:
-    """Parse an override value as YAML (``""`` for an empty value)."""
-    if text == "":
-        return ""
-    try:
-        return parse_yaml_text(text)
-    except yaml.YAMLError as exc:
-        if is_unusable(exc):  # valid YAML no config can hold: a set, a null key, an alias bomb
-            why, hint = yaml_problem(exc)
-            raise _malformed(
-                token or text, offset, f"value is not usable in a config ({why})", hint
-            ) from None
-        if text.lstrip()[:1] in ("[", "{", "'", '"'):
-            mark = getattr(exc, "problem_mark", None)
-            column = int(mark.column) if mark is not None and int(mark.line) == 0 else 0
-            raise _malformed(
-                token or text,
-                offset + column,
-                f"value is not valid YAML ({getattr(exc, 'problem', None) or 'syntax error'})",
-                hint="Quote the whole value, e.g. key='...', or fix the brackets",
-            ) from None
-        return text
-
-
-def parse_override(token: str) -> Override:
-    """Parse one dotlist token (see the module docstring for the grammar)."""
-    if not isinstance(token, str):
-        raise OverrideError(
-            f"an override must be a string, not {type(token).__name__}: {token!r}", key=str(token)
-        )
-    op: OverrideOp
-    if token.startswith("++"):
-        op, start = "force_add", 2
-    elif token.startswith("+"):
-        op, start = "add", 1
-    elif token.startswith("~"):
-        op, start = "delete", 1
-    else:
-        op, start = "set", 0
-    eq = _find_equals(token, start)
-    stop = eq if eq >= 0 else len(token)
-    key, path = _parse_key(token, start, stop)
-    if eq < 0:
-        if op != "delete":
-            raise _malformed(
-                token, len(token), "missing '=VALUE'", hint=f"Write {token}=VALUE, or ~{key} to delete"
-            )
-        return Override(op, key, path, None, False, token)
-    value = parse_value(token[eq + 1 :], token=token, offset=eq + 1)
-    return Override(op, key, path, value, True, token)
-
-
-def _find_equals(token: str, start: int) -> int:
-    depth = 0
-    for i in range(start, len(token)):
-        ch = token[i]
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth = max(0, depth - 1)
-        elif ch == "=" and depth == 0:
-            return i
-    return -1
-
-
-# --------------------------------------------------------------------------- applying
-
-
-def _describe(path: Sequence[Segment]) -> str:
-    out = ""
-    for seg in path:
-        out = f"{out}[{seg}]" if isinstance(seg, int) else join_key(out, seg)
-    return out
-
 
 def _child_key(node: Any, seg: Segment, override: Override, depth: int, create: bool) -> Any:
     """The key/index under which ``seg`` lives in ``node`` (raises a helpful OverrideError)."""
@@ -421,86 +234,6 @@ def apply_override(
             record_tree(value, prov_key, record)
 
 
-def _lookup(data: Any, path: Sequence[Segment]) -> Any:
-    node = data
-    for seg in path:
-        if isinstance(node, dict):
-            if seg in node:
-                node = node[seg]
-            elif isinstance(seg, str) and _as_index(seg) in node:
-                node = node[_as_index(seg)]
-            else:
-                return _NO_VALUE
-        elif isinstance(node, list):
-            index = seg if isinstance(seg, int) else _as_index(seg)
-            if index is None or not -len(node) <= index < len(node):
-                return _NO_VALUE
-            node = node[index]
-        else:
-            return _NO_VALUE
-    return node
-
-
-def has_path(data: Any, path: Sequence[Segment]) -> bool:
-    """Whether ``data`` has a value at ``path`` (the segments of a parsed override)."""
-    return _lookup(data, path) is not _NO_VALUE
-
-
-def _mapping_overrides(
-    mapping: Mapping[Any, Any], data: Mapping[str, Any], prefix: tuple[Segment, ...], out: list[Override]
-) -> None:
-    for raw_key, value in mapping.items():
-        text = str(raw_key)
-        op: OverrideOp = "set"
-        start = 0
-        if text.startswith("++"):
-            op, start = "force_add", 2
-        elif text.startswith("+"):
-            op, start = "add", 1
-        elif text.startswith("~"):
-            op, start = "delete", 1
-        _, path = _parse_key(text, start, len(text))
-        full = (*prefix, *path)
-        key = _describe(full)
-        shown = f"{text[:start]}{key}"
-        if op == "delete":
-            out.append(Override(op, key, full, value, value is not None, shown))
-            continue
-        if op == "set" and isinstance(value, Mapping) and value and isinstance(_lookup(data, full), dict):
-            _mapping_overrides(value, data, full, out)
-            continue
-        out.append(Override(op, key, full, value, True, f"{shown}={value!r}" if op == "set" else shown))
-
-
-def mapping_to_overrides(mapping: Mapping[str, Any] | str, data: Mapping[str, Any]) -> list[Override]:
-    """Turn a YAML mapping (or its text) into overrides, guided by the config ``data``."""
-    if isinstance(mapping, str):
-        try:
-            parsed = parse_yaml_text(mapping)
-        except yaml.YAMLError as exc:
-            line = yaml_error_line(exc, mapping)
-            why, hint = yaml_problem(exc)
-            if not is_unusable(exc):
-                hint = "Write one 'key: value' per line; nested keys may be indented or dotted"
-            raise OverrideError(
-                f"override cell is not {'usable' if is_unusable(exc) else 'valid YAML'} ({why})",
-                line=line,
-                key=f"line {line}" if line else None,
-                hint=hint,
-            ) from None
-        if parsed is None:
-            return []
-        if not isinstance(parsed, Mapping):
-            raise OverrideError(
-                f"an override cell must be a YAML mapping, not a {type(parsed).__name__}",
-                line=1,
-                hint="Write 'key: value' lines, e.g. 'train.lr: 0.001'",
-            )
-        mapping = parsed
-    out: list[Override] = []
-    _mapping_overrides(mapping, data, (), out)
-    return out
-
 
 def apply_overrides_data(
     data: dict[str, Any],
@@ -528,14 +261,16 @@ def check_override_mode(value: Any, *, key: str = "overrides") -> OverrideMode:
     raise OverrideError(f"{key} = {value!r} is not an override mode", key=key, hint=hint)
 
 
-def _to_plain(config: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
+
+def plain_config(config: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
+    """A config as a plain dict of its own (interpolations unresolved); ConfigError for a non-mapping."""
     if isinstance(config, DictConfig):
-        plain = OmegaConf.to_container(config, resolve=False)
-        assert isinstance(plain, dict)
-        return plain  # type: ignore[return-value]
-    copied = deep_copy(config)
-    assert isinstance(copied, dict)
-    return copied
+        data = OmegaConf.to_container(config, resolve=False)
+    else:
+        data = deep_copy(config)
+    if not isinstance(data, dict):
+        raise ConfigError(f"a job config must be a mapping, not {type(data).__name__}")
+    return data  # type: ignore[return-value]
 
 
 def apply_dotlist_overrides(
@@ -556,7 +291,7 @@ def apply_dotlist_overrides(
             the config does not have (naming it, with the closest real key).
 
     """
-    data = _to_plain(config)
+    data = plain_config(config)
     record = provenance.recorder(f"override:{source}") if provenance is not None else None
     on_new = provenance.mark_new if provenance is not None else None
     apply_overrides_data(data, list(dotlist), record=record, mode=check_override_mode(mode), on_new=on_new)
@@ -572,7 +307,7 @@ def apply_mapping_overrides(
     mode: OverrideMode = "strict",
 ) -> DictConfig:
     """Apply overrides given as a YAML mapping (or YAML text, e.g. a cell body), with the same checks."""
-    data = _to_plain(config)
+    data = plain_config(config)
     record = provenance.recorder(f"override:{source}") if provenance is not None else None
     on_new = provenance.mark_new if provenance is not None else None
     apply_overrides_data(data, mapping, record=record, mode=check_override_mode(mode), on_new=on_new)

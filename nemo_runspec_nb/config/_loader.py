@@ -31,9 +31,9 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from ..errors import ConfigError, ConfigNotFoundError, did_you_mean
+from ._provenance import ProvenanceRecorder
 from ._tree import merge_into
 from ._yaml import load_yaml_file
-from .provenance import ProvenanceRecorder
 
 __all__ = ["ConfigLayer", "config_layers", "find_config_file", "list_configs", "load_config"]
 

@@ -1,0 +1,174 @@
+"""env.toml: finding it, reading it, and its special sections.
+
+An ``env.toml`` holds named profiles (tables, see :mod:`._profiles`) and five
+special sections that are not profiles::
+
+    [wandb]        entity, project, ...    -> get_wandb_config()
+    [cli]          display settings        -> get_cli_config()
+    [cache]        git_dir = "..."         -> get_cache_config(), get_git_cache_dir()
+    [artifacts]    backend/root, or a sub-table such as [artifacts.manifest] root = "..."
+                                           -> get_artifacts_config()
+    [config]       overrides = "open"      -> how overrides of keys the YAML lacks are treated
+
+The file is found by :func:`find_env_file`: ``NEMOTRON_ENV_FILE`` if set, else
+the first ``env.toml`` walking up from the working directory, stopping at the
+project root (the first directory holding ``pyproject.toml``, which is checked
+too). Nothing is cached: each call reads the file, so edits show up at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._text import decode_utf8
+from ..errors import ConfigNotFoundError, ProfileError
+from ._tree import deep_copy
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "ENV_FILE_VAR",
+    "SPECIAL_SECTIONS",
+    "EnvFile",
+    "find_env_file",
+    "get_artifacts_config",
+    "get_cache_config",
+    "get_cli_config",
+    "get_git_cache_dir",
+    "get_wandb_config",
+    "list_profiles",
+    "load_env_file",
+]
+
+ENV_FILE_VAR = "NEMOTRON_ENV_FILE"
+ENV_FILE_NAME = "env.toml"
+SPECIAL_SECTIONS = frozenset({"wandb", "cli", "cache", "artifacts", "config"})
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def find_env_file(start: Path | str | None = None) -> Path | None:
+    """Locate env.toml: ``$NEMOTRON_ENV_FILE``, else walk up from ``start`` (cwd) to the project root."""
+    forced = os.environ.get(ENV_FILE_VAR)
+    if forced:
+        return Path(forced).expanduser()
+    here = Path(start).resolve() if start is not None else Path.cwd()
+    if here.is_file():
+        here = here.parent
+    for directory in (here, *here.parents):
+        candidate = directory / ENV_FILE_NAME
+        if candidate.is_file():
+            return candidate
+        if (directory / "pyproject.toml").is_file():
+            break
+    return None
+
+
+def load_env_file(path: Path | str | None = None) -> dict[str, Any]:
+    """Read env.toml into a dict; ``{}`` when ``path`` is None and no env.toml is found.
+
+    Raises:
+        ConfigNotFoundError: an explicit ``path`` (or ``$NEMOTRON_ENV_FILE``) that does not exist.
+        ProfileError: a TOML syntax error, naming the file and line.
+
+    """
+    if path is None:
+        path = find_env_file()
+        if path is None:
+            return {}
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        forced = os.environ.get(ENV_FILE_VAR)
+        hint = f"${ENV_FILE_VAR} points here; fix or unset it" if forced and Path(forced) == path else ""
+        raise ConfigNotFoundError(f"env file not found: {path}", path=path, hint=hint) from None
+    except OSError as exc:
+        raise ProfileError(f"cannot read env file: {exc.strerror or exc}", path=path) from None
+    text = decode_utf8(raw, path=path, error=ProfileError, what="env file is ", hint="Save env.toml as UTF-8")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_POSITION.search(str(exc))
+        message = _TOML_POSITION.sub("", str(exc)).strip()
+        raise ProfileError(
+            f"invalid TOML: {message}",
+            path=path,
+            line=int(found.group(1)) if found else None,
+            hint="Fix the TOML syntax at that line",
+        ) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ProfileError(
+            "env file nests arrays or inline tables too deeply", path=path, hint="Flatten the nested values"
+        ) from None
+
+
+@dataclass(frozen=True)
+class EnvFile:
+    """env.toml as read once (for one composition or one call): its tables and where it lives."""
+
+    data: Mapping[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @classmethod
+    def read(cls, env_file: Path | str | Mapping[str, Any] | None = None) -> EnvFile:
+        """Read ``env_file`` (default: :func:`find_env_file`); an already loaded dict is taken as is."""
+        if isinstance(env_file, Mapping):
+            return cls(dict(env_file), None)
+        path = Path(env_file) if env_file is not None else find_env_file()
+        return cls(load_env_file(path) if path is not None else {}, path)
+
+    def profile_names(self) -> list[str]:
+        """The profiles in file order (special sections excluded)."""
+        return [k for k, v in self.data.items() if isinstance(v, Mapping) and k not in SPECIAL_SECTIONS]
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A copy of the special section ``[name]``; ``{}`` when absent, ProfileError when not a table."""
+        value = self.data.get(name)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ProfileError(
+                f"[{name}] must be a table, not {type(value).__name__}", path=self.path, key=name
+            )
+        copied: dict[str, Any] = deep_copy(value)
+        return copied
+
+
+def list_profiles(env_file: Path | str | None = None) -> list[str]:
+    """The profile names of env.toml in file order (special sections excluded); ``[]`` without a file."""
+    return EnvFile.read(env_file).profile_names()
+
+
+def get_wandb_config(env_file: Path | str | None = None) -> dict[str, Any]:
+    """The ``[wandb]`` section (entity, project, ...); ``{}`` when absent."""
+    return EnvFile.read(env_file).section("wandb")
+
+
+def get_cli_config(env_file: Path | str | None = None) -> dict[str, Any]:
+    """The ``[cli]`` section (display settings); ``{}`` when absent."""
+    return EnvFile.read(env_file).section("cli")
+
+
+def get_cache_config(env_file: Path | str | None = None) -> dict[str, Any]:
+    """The ``[cache]`` section (``git_dir``); ``{}`` when absent."""
+    return EnvFile.read(env_file).section("cache")
+
+
+def get_artifacts_config(env_file: Path | str | None = None) -> dict[str, Any]:
+    """The ``[artifacts]`` section, sub-tables included (``[artifacts.manifest]``); ``{}`` when absent."""
+    return EnvFile.read(env_file).section("artifacts")
+
+
+def get_git_cache_dir(env_file: Path | str | None = None) -> Path | None:
+    """``[cache] git_dir`` (``~`` expanded), or None when not configured. Nothing is created."""
+    git_dir = get_cache_config(env_file).get("git_dir")
+    return Path(str(git_dir)).expanduser() if git_dir else None
