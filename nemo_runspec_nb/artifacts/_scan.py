@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._manifest import manifest_problem
 from ._store import (
     KNOWN_ENTRIES,
     STRAY_REASON,
@@ -22,7 +23,6 @@ from ._store import (
     read_pointer,
     version_of_dirname,
 )
-from .manifest import manifest_problem
 
 __all__ = [
     "LatestScan",

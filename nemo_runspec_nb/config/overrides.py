@@ -38,7 +38,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from ..errors import OverrideError, did_you_mean, suggest
-from ..runspec.models import OVERRIDE_MODES, OverrideMode
+from ..runspec._models import OVERRIDE_MODES, OverrideMode
 from ._tree import all_keys, deep_copy, join_key, merge_into, record_tree
 from ._yaml import is_unusable, parse_yaml_text, yaml_error_line, yaml_problem
 from .provenance import ProvenanceRecorder

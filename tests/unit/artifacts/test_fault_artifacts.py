@@ -271,7 +271,7 @@ def test_cli_and_magic_show_the_damage(
 ) -> None:
     from typer.testing import CliRunner
 
-    from nemo_runspec_nb.cli.app import app
+    from nemo_runspec_nb.cli import app
 
     _damage(store, "truncated manifest")
     _damage(store, "stray v² directory")

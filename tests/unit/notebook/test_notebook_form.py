@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import pytest
 
 from nemo_runspec_nb.notebook import RecipeForm
-from nemo_runspec_nb.notebook.form import LOCAL
+from nemo_runspec_nb.notebook._form import LOCAL
 from nemo_runspec_nb.recipe import Recipe, Session
 
 BIG_RECIPE = """\

@@ -286,7 +286,7 @@ class RunspecMagics(Magics):
         args = parse_magic_args(_artifacts_parser(), line)
         registry = self.current_session().registry()
         if args.browse:
-            from .browser import ArtifactBrowser
+            from ._browser import ArtifactBrowser
 
             return ArtifactBrowser(registry, name=args.name)
         if args.lineage is not None:

@@ -31,17 +31,17 @@ from ..errors import (
     ArtifactVersionNotFoundError,
     did_you_mean,
 )
-from ._scan import VersionsScan as _VersionsScan
-from ._scan import parse_manifest, read_pointer_file, scan_versions
-from ._store import UNCOMMITTED_REASON, Damage, Store, damage_reason, open_store
-from .manifest import ArtifactManifest
-from .refs import (
+from ._manifest import ArtifactManifest
+from ._refs import (
     ArtifactRef,
     parse_art_url,
     parse_ref,
     validate_alias,
     validate_name,
 )
+from ._scan import VersionsScan as _VersionsScan
+from ._scan import parse_manifest, read_pointer_file, scan_versions
+from ._store import UNCOMMITTED_REASON, Damage, Store, damage_reason, open_store
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

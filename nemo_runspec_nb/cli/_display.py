@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from ..launch import JobHandle, JobState
     from ..recipe import ComposedJob, Preview
-    from .recipe_config import RecipeMeta
+    from ._recipe_config import RecipeMeta
 
 __all__ = [
     "completion_panel",

@@ -22,7 +22,7 @@ import ipywidgets as widgets
 from IPython.display import clear_output, display
 
 from ..errors import RunspecError
-from .editor import OverrideEditor, flatten, format_value
+from ._editor import OverrideEditor, flatten, format_value
 from .monitor import JobMonitor
 
 if TYPE_CHECKING:

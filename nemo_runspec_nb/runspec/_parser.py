@@ -16,8 +16,7 @@ from typing import Any, cast
 
 from ..errors import SpecError, did_you_mean
 from ._locate import key_line
-from ._pep723 import Block, normalize_text, script_block
-from .models import (
+from ._models import (
     CONFIG_FORMATS,
     LAUNCH_METHODS,
     OVERRIDE_MODES,
@@ -27,6 +26,7 @@ from .models import (
     RunspecResources,
     RunspecRun,
 )
+from ._pep723 import Block, normalize_text, script_block
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from ..config import GlobalContext, split_unknown_args
-from .recipe_config import check_options
+from ._recipe_config import check_options
 
 if TYPE_CHECKING:
     from ..config import OverrideMode

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..errors import ConfigError
-from .console import make_console
-from .context import (
+from ._console import make_console
+from ._context import (
     BatchOption,
     ConfigOption,
     DryRunOption,
@@ -24,14 +24,14 @@ from .context import (
     StageOption,
     env_file_of,
 )
-from .display import frame_table, recipe_panel
-from .exit_codes import ExitCode
-from .help import RecipeCommand, profile_summaries
+from ._display import frame_table, recipe_panel
+from ._exit_codes import ExitCode
+from ._help import RecipeCommand, profile_summaries
+from ._recipe_config import RecipeMeta
+from ._recipe_typer import EXTRA_ARGS, RecipeTyper, launch_from_cli
 from .job_lookup import find_job_dir
 from .log_follow import LogFollower
 from .log_follow import follow as follow_log
-from .recipe_config import RecipeMeta
-from .recipe_typer import EXTRA_ARGS, RecipeTyper, launch_from_cli
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -11,10 +11,10 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ArtifactNotFoundError
+from ._manifest import ArtifactManifest
+from ._registry import ArtifactRegistry
 from ._scan import LatestScan, scan_latest
 from ._store import Damage, damage_reason
-from .manifest import ArtifactManifest
-from .registry import ArtifactRegistry
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +53,7 @@ LINEAGE_COLUMNS = ("from", "to", "relation", "depth")
 def _registry(registry: ArtifactRegistry | None) -> ArtifactRegistry:
     if registry is not None:
         return registry
-    from .default_registry import registry as default_registry
+    from ._default_registry import registry as default_registry
 
     return default_registry()
 

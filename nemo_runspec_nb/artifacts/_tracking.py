@@ -24,10 +24,10 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, overload
 
-from .default_registry import ENV_PRODUCER
-from .default_registry import registry as default_registry
-from .manifest import ArtifactManifest
-from .registry import ArtifactRegistry
+from ._default_registry import ENV_PRODUCER
+from ._default_registry import registry as default_registry
+from ._manifest import ArtifactManifest
+from ._registry import ArtifactRegistry
 
 __all__ = ["ArtifactTracker", "log_artifact", "setup_artifact_tracking"]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import typer
 
-from .context import (
+from ._context import (
     BatchOption,
     ConfigOption,
     DryRunOption,
@@ -35,10 +35,10 @@ from .context import (
     global_options,
     raw_args_of,
 )
-from .exit_codes import ExitCode, RecipeGroup
-from .help import RecipeCommand
-from .recipe_config import RecipeConfig
-from .run_recipe import run_recipe
+from ._exit_codes import ExitCode, RecipeGroup
+from ._help import RecipeCommand
+from ._recipe_config import RecipeConfig
+from ._run_recipe import run_recipe
 
 __all__ = ["EXTRA_ARGS", "RecipeHook", "RecipeTyper", "launch_from_cli"]
 
