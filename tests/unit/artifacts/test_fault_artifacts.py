@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nemo_runspec_nb.artifacts import ArtifactManifest, ArtifactRegistry, table, versions
-from nemo_runspec_nb.artifacts import _store as store_module
+from nemo_runspec_nb.artifacts import _local_store as store_module
 from nemo_runspec_nb.errors import ArtifactError
 
 # -- a registry to damage ----------------------------------------------------------------
