@@ -8,22 +8,13 @@ Exit codes: 0 success, 1 the job failed, 2 bad input (see :class:`ExitCode`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..errors import ConfigError
 from ._console import make_console
-from ._context import (
-    BatchOption,
-    ConfigOption,
-    DryRunOption,
-    ForceSquashOption,
-    OverridesOption,
-    RunOption,
-    StageOption,
-    env_file_of,
-)
+from ._context import env_file_of, launch_options
 from ._display import frame_table, recipe_panel
 from ._exit_codes import ExitCode
 from ._help import RecipeCommand, profile_summaries
@@ -121,16 +112,11 @@ def _relative(path: object, root: Path) -> str:
 
 
 @app.command(cls=RecipeCommand, context_settings=EXTRA_ARGS, rich_help_panel=_RECIPES)
+@launch_options
 def run(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="The recipe script.", metavar="PATH", show_default=False)],
-    config: ConfigOption = None,
-    run: RunOption = None,
-    batch: BatchOption = None,
-    dry_run: DryRunOption = False,
-    stage: StageOption = False,
-    force_squash: ForceSquashOption = False,
-    overrides: OverridesOption = None,
+    **options: Any,
 ) -> None:
     """Run a recipe: here by default, attached with -r PROFILE, detached with -b PROFILE.
 
@@ -143,18 +129,7 @@ def run(
             key=str(path),
             hint="Write the recipe path first (runspec run PATH [OPTIONS] [key=value ...])",
         )
-    launch_from_cli(
-        ctx,
-        path,
-        None,
-        config=config,
-        run=run,
-        batch=batch,
-        dry_run=dry_run,
-        stage=stage,
-        force_squash=force_squash,
-        overrides=overrides,
-    )
+    launch_from_cli(ctx, path, None, **options)
 
 
 @app.command(rich_help_panel=_JOBS)
