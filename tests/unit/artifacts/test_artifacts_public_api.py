@@ -63,7 +63,8 @@ def test_art_filesystem_appears_on_the_package_when_its_module_loads() -> None:
         "import nemo_runspec_nb.artifacts as a\n"
         "print('ArtifactFileSystem' in vars(a))\n"
         "import nemo_runspec_nb.artifacts._filesystem as impl\n"  # as fsspec's entry point may import it
-        "print(vars(a)['ArtifactFileSystem'] is impl.ArtifactFileSystem, impl.ArtifactFileSystem.__module__)\n"
+        "cls = impl.ArtifactFileSystem\n"
+        "print(vars(a)['ArtifactFileSystem'] is cls, cls.__module__)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True", "nemo_runspec_nb.artifacts"]
