@@ -60,7 +60,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext nemo_runspec_nb``: register the magics (heavy imports wait for first use)."""
-    from .notebook.magics import load_ipython_extension as load
+    from .notebook import load_ipython_extension as load
 
     load(ipython)
 

@@ -133,7 +133,7 @@ class ComposedJob:
     # -- preview / save / launch ---------------------------------------------------------------
     def env_vars(self) -> dict[str, str]:
         """Environment the job gets from us (secrets included; previews mask them)."""
-        from ..artifacts.default_registry import artifact_env
+        from ..artifacts import artifact_env
         from ..config import get_wandb_config
         from ..launch import build_env_vars
 
@@ -164,7 +164,7 @@ class ComposedJob:
         ``remote_artifacts_root`` replaces the artifact root; without it, a remote job that would
         get a path of this machine is a note (an fsspec URL is the same everywhere).
         """
-        from ..artifacts.default_registry import ENV_ROOT
+        from ..artifacts._default_registry import ENV_ROOT
         from ..launch._remote import ssh_target
 
         execution = self.execution if self.profile else {}

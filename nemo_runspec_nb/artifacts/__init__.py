@@ -7,18 +7,19 @@ See docs/artifacts.md.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
-from .default_registry import artifact_env, registry
-from .manifest import ArtifactManifest
-from .refs import ArtifactRef, parse_art_url, parse_ref
-from .registry import ArtifactRegistry
-from .tables import lineage, table, versions
-from .tracking import ArtifactTracker, log_artifact, setup_artifact_tracking
-from .wandb_backend import WandbBackend
+from .._exports import publish as _publish
+from ._default_registry import artifact_env, registry
+from ._manifest import ArtifactManifest
+from ._refs import ArtifactRef, parse_art_url, parse_ref
+from ._registry import ArtifactRegistry
+from ._tables import lineage, table, versions
+from ._tracking import ArtifactTracker, log_artifact, setup_artifact_tracking
+from ._wandb_backend import WandbBackend
 
-if TYPE_CHECKING:
-    from .filesystem import ArtifactFileSystem
+if _typing.TYPE_CHECKING:
+    from ._filesystem import ArtifactFileSystem
 
 __all__ = [
     "ArtifactFileSystem",
@@ -38,11 +39,5 @@ __all__ = [
     "versions",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    # ArtifactFileSystem subclasses fsspec's AbstractFileSystem: import fsspec on first use.
-    if name == "ArtifactFileSystem":
-        from .filesystem import ArtifactFileSystem
-
-        return ArtifactFileSystem
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# ArtifactFileSystem subclasses fsspec's AbstractFileSystem: fsspec is imported on first use.
+_publish(globals(), lazy={"ArtifactFileSystem": "._filesystem"})

@@ -12,17 +12,15 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._manifest import manifest_problem
 from ._store import (
-    KNOWN_ENTRIES,
-    STRAY_REASON,
     UNCOMMITTED_REASON,
     Damage,
     Store,
     damage_reason,
     read_pointer,
-    version_of_dirname,
+    version_entries,
 )
-from .manifest import manifest_problem
 
 __all__ = [
     "LatestScan",
@@ -142,14 +140,8 @@ def scan_latest(store: Store, name: str) -> LatestScan:
     """Latest version of ``name`` as ``table()`` shows it; ``OSError`` if the directory is unreadable."""
     name_dir = store.join(name)
     entries = os.listdir(name_dir) if store.is_local else store.list_dir(name_dir)
-    damaged: list[Damage] = []
-    numbers: set[int] = set()
-    for entry in entries:
-        number = version_of_dirname(entry)
-        if number is not None:
-            numbers.add(number)
-        elif entry not in KNOWN_ENTRIES and entry[:1] != ".":
-            damaged.append(Damage(store.join(name, entry), STRAY_REASON))
+    found, damaged = version_entries(entries, lambda entry: store.join(name, entry))
+    numbers = set(found)
     latest, pointer_damage = _latest_number(store, name, numbers)
     damaged.extend(pointer_damage)
 

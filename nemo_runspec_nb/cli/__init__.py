@@ -1,19 +1,21 @@
 """The CLI toolkit (Typer + rich) and the ``runspec`` command built with it.
 
 Build your own recipe CLI with :class:`RecipeTyper`; see docs/cli.md. The
-``runspec`` app itself lives in :mod:`nemo_runspec_nb.cli.app`. Only this
+``runspec`` app itself is :data:`app` (console script: :func:`main`). Only this
 package imports typer; everything it runs goes through the facade (:class:`nemo_runspec_nb.Recipe`).
 """
 
 from __future__ import annotations
 
-from .console import make_console
-from .context import command_context, global_options
-from .exit_codes import ExitCode, RecipeGroup
-from .help import RecipeCommand
-from .recipe_config import RecipeConfig, RecipeMeta
-from .recipe_typer import RecipeTyper
-from .run_recipe import run_recipe
+from .._exports import publish as _publish
+from ._app import app, main
+from ._console import make_console
+from ._context import command_context, global_options
+from ._exit_codes import ExitCode, RecipeGroup
+from ._help import RecipeCommand
+from ._recipe_config import RecipeConfig, RecipeMeta
+from ._recipe_typer import RecipeTyper
+from ._run_recipe import run_recipe
 
 __all__ = [
     "ExitCode",
@@ -22,8 +24,12 @@ __all__ = [
     "RecipeGroup",
     "RecipeMeta",
     "RecipeTyper",
+    "app",
     "command_context",
     "global_options",
+    "main",
     "make_console",
     "run_recipe",
 ]
+
+_publish(globals())

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..errors import ConfigError
-from ..runspec.models import OverrideMode
+from ..runspec._models import OverrideMode
 
 __all__ = ["GlobalContext", "Mode", "split_unknown_args"]
 

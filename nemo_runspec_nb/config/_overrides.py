@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from ..errors import ConfigError, OverrideError, did_you_mean, suggest
-from ..runspec.models import OVERRIDE_MODES, OverrideMode
+from ..runspec._models import OVERRIDE_MODES, OverrideMode
 from ._override_syntax import (
     Override,
     Segment,

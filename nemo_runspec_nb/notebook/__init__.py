@@ -1,6 +1,6 @@
 """The Jupyter front end: magics, widgets and displays (the only layer importing IPython/ipywidgets).
 
-``%load_ext nemo_runspec_nb`` registers the magics (:mod:`.magics`). The widgets
+``%load_ext nemo_runspec_nb`` registers the magics (:class:`RunspecMagics`). The widgets
 are importable from here; each module is imported on first access, so loading
 the extension does not import ipywidgets, pandas or nemo-run::
 
@@ -9,35 +9,25 @@ the extension does not import ipywidgets, pandas or nemo-run::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
-if TYPE_CHECKING:
-    from .browser import ArtifactBrowser
-    from .form import RecipeForm
-    from .magics import RunspecMagics, load_ipython_extension
-    from .monitor import JobMonitor
+from .._exports import publish as _publish
+
+if _typing.TYPE_CHECKING:
+    from ._browser import ArtifactBrowser
+    from ._form import RecipeForm
+    from ._magics import RunspecMagics, load_ipython_extension
+    from ._monitor import JobMonitor
 
 __all__ = ["ArtifactBrowser", "JobMonitor", "RecipeForm", "RunspecMagics", "load_ipython_extension"]
 
-_LAZY = {
-    "ArtifactBrowser": ".browser",
-    "JobMonitor": ".monitor",
-    "RecipeForm": ".form",
-    "RunspecMagics": ".magics",
-    "load_ipython_extension": ".magics",
-}
-
-
-def __getattr__(name: str) -> Any:
-    try:
-        module = importlib.import_module(_LAZY[name], __name__)
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(module, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+_publish(
+    globals(),
+    lazy={
+        "ArtifactBrowser": "._browser",
+        "JobMonitor": "._monitor",
+        "RecipeForm": "._form",
+        "RunspecMagics": "._magics",
+        "load_ipython_extension": "._magics",
+    },
+)

@@ -6,10 +6,11 @@ recipes without the rest of the stack.
 
 from __future__ import annotations
 
+from .._exports import publish as _publish
+from ._discovery import CATALOG_COLUMNS, DiscoveryResult, catalog_records, config_names, discover
+from ._models import DEFAULT_CMD, Runspec, RunspecConfig, RunspecResources, RunspecRun
+from ._parser import SUPPORTED_SCHEMAS, parse, parse_bytes, parse_text
 from ._pep723 import Block, find_blocks, script_block
-from .discovery import CATALOG_COLUMNS, DiscoveryResult, catalog_records, config_names, discover
-from .models import DEFAULT_CMD, Runspec, RunspecConfig, RunspecResources, RunspecRun
-from .parser import SUPPORTED_SCHEMAS, parse, parse_bytes, parse_text
 
 __all__ = [
     "CATALOG_COLUMNS",
@@ -30,3 +31,5 @@ __all__ = [
     "parse_text",
     "script_block",
 ]
+
+_publish(globals())

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from ..errors import SpecError
-from .models import Runspec, RunspecConfig, RunspecResources, RunspecRun
+from ._models import Runspec, RunspecConfig, RunspecResources, RunspecRun
 
 INDEX_VERSION = 1
 #: Files modified this recently (seconds) are never trusted from the index.

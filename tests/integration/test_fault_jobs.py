@@ -57,7 +57,7 @@ def test_wait_and_follow_end_after_the_runner_is_killed(make_request, launched) 
         [
             sys.executable,
             "-c",
-            "from nemo_runspec_nb.cli.app import main; main()",
+            "from nemo_runspec_nb.cli import main; main()",
             "logs",
             "-f",
             str(handle.job_dir),

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import nemo_runspec_nb as nrs
-from nemo_runspec_nb.cli.app import app
+from nemo_runspec_nb.cli import app
 
 pytestmark = pytest.mark.nemorun
 

@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 
 import nemo_runspec_nb as nrs
-from nemo_runspec_nb.cli.display import print_dry_run
+from nemo_runspec_nb.cli._display import print_dry_run
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "recipes"
 

@@ -77,7 +77,7 @@ def test_root_from_env_toml(project: Path, toml: str, expected: str, monkeypatch
     (project / "env.toml").write_text(toml)
     if expected.startswith("s3://"):
         # only the root text is checked: building an s3 store needs s3fs
-        from nemo_runspec_nb.artifacts import default_registry
+        from nemo_runspec_nb.artifacts import _default_registry as default_registry
 
         assert default_registry._root_from_config({"root": expected}, project / "env.toml") == expected
         return

@@ -56,3 +56,15 @@ def test_art_filesystem_loads_fsspec_on_first_use() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True False False"
+
+
+def test_art_filesystem_appears_on_the_package_when_its_module_loads() -> None:
+    code = (
+        "import nemo_runspec_nb.artifacts as a\n"
+        "print('ArtifactFileSystem' in vars(a))\n"
+        "import nemo_runspec_nb.artifacts._filesystem as impl\n"  # as fsspec's entry point may import it
+        "cls = impl.ArtifactFileSystem\n"
+        "print(vars(a)['ArtifactFileSystem'] is cls, cls.__module__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "nemo_runspec_nb.artifacts"]

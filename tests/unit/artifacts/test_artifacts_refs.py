@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nemo_runspec_nb.artifacts import ArtifactRef, parse_art_url, parse_ref
-from nemo_runspec_nb.artifacts.refs import validate_alias, validate_name
+from nemo_runspec_nb.artifacts._refs import validate_alias, validate_name
 from nemo_runspec_nb.errors import ArtifactError
 
 

@@ -85,7 +85,7 @@ def test_versions_of_unknown_name(chain: ArtifactRegistry) -> None:
 
 
 def test_metadata_mixing_dicts_and_values() -> None:
-    from nemo_runspec_nb.artifacts.tables import _metadata_columns
+    from nemo_runspec_nb.artifacts._tables import _metadata_columns
 
     columns = _metadata_columns([{"a": {"b": 1}}, {"a": 2}, None, {"c": {}}])
     assert columns == {"a": [None, 2, None, None], "a.b": [1, None, None, None], "c": [None, None, None, {}]}

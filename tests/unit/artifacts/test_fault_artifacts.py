@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nemo_runspec_nb.artifacts import ArtifactManifest, ArtifactRegistry, table, versions
-from nemo_runspec_nb.artifacts import _store as store_module
+from nemo_runspec_nb.artifacts import _local_store as store_module
 from nemo_runspec_nb.errors import ArtifactError
 
 # -- a registry to damage ----------------------------------------------------------------
@@ -271,7 +271,7 @@ def test_cli_and_magic_show_the_damage(
 ) -> None:
     from typer.testing import CliRunner
 
-    from nemo_runspec_nb.cli.app import app
+    from nemo_runspec_nb.cli import app
 
     _damage(store, "truncated manifest")
     _damage(store, "stray v² directory")

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
-from nemo_runspec_nb.cli.app import app
+from nemo_runspec_nb.cli import app
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE_RECIPES = REPO / "notebooks" / "recipes"

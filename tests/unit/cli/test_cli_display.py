@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 
-from nemo_runspec_nb.cli.display import completion_panel, config_tree, frame_table, submission_panel
+from nemo_runspec_nb.cli._display import completion_panel, config_tree, frame_table, submission_panel
 from nemo_runspec_nb.launch import JobState, JobStatus
 
 HANDLE: Any = SimpleNamespace(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from nemo_runspec_nb.cli.app import app
+from nemo_runspec_nb.cli import app
 from nemo_runspec_nb.launch import JobHandle
 
 pytestmark = pytest.mark.nemorun

@@ -210,7 +210,7 @@ def test_the_status_vocabulary_has_damaged() -> None:
 
 
 def test_the_job_lookup_by_recipe_name_skips_a_non_object_record(tmp_path: Path) -> None:
-    from nemo_runspec_nb.cli.job_lookup import find_job_dir
+    from nemo_runspec_nb.cli._job_lookup import find_job_dir
 
     root = tmp_path / "jobs"
     _record(root / "20260101-000000-tiny-prep", name="tiny/prep")
@@ -220,7 +220,7 @@ def test_the_job_lookup_by_recipe_name_skips_a_non_object_record(tmp_path: Path)
 
 
 def test_the_job_lookup_finds_a_dir_whose_record_is_a_directory(tmp_path: Path) -> None:
-    from nemo_runspec_nb.cli.job_lookup import find_job_dir
+    from nemo_runspec_nb.cli._job_lookup import find_job_dir
 
     job_dir = _record(tmp_path / "jobs" / "20260101-000000-x")
     _replace_with_dir(job_dir / "job.json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pytest
 
-from nemo_runspec_nb.notebook.editor import OverrideEditor, flatten, format_value
+from nemo_runspec_nb.notebook._editor import OverrideEditor, flatten, format_value
 
 LEAVES = {
     "model.lr": 0.1,

@@ -27,7 +27,7 @@ def test_jobs_magic_shows_a_damaged_record_as_a_row(shell, project: Path) -> Non
 
 
 def test_the_monitor_shows_why_a_job_whose_runner_died_failed(project: Path) -> None:
-    from nemo_runspec_nb.notebook.monitor import JobMonitor
+    from nemo_runspec_nb.notebook._monitor import JobMonitor
 
     job_dir = _record(
         project / ".nemotron" / "jobs" / "20260101-000000-tiny-prep",

@@ -10,7 +10,7 @@ import pytest
 
 from nemo_runspec_nb import Recipe, Session
 from nemo_runspec_nb.notebook import RecipeForm
-from nemo_runspec_nb.notebook.form import LOCAL
+from nemo_runspec_nb.notebook._form import LOCAL
 
 BIG_RECIPE = """\
 # /// script

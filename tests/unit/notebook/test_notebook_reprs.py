@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nemo_runspec_nb.artifacts import ArtifactRegistry
-from nemo_runspec_nb.notebook.reprs import manifest_html, status_badge_html
+from nemo_runspec_nb.notebook._reprs import manifest_html, status_badge_html
 
 
 def test_status_badge() -> None:

@@ -134,7 +134,7 @@ def test_index_reuses_unchanged_files_and_sees_changes(tmp_path: Path, make_scri
     assert len(list(cache.iterdir())) == 1
 
     # Nothing is read again when nothing changed: make reading fail loudly.
-    import nemo_runspec_nb.runspec.discovery as discovery
+    import nemo_runspec_nb.runspec._discovery as discovery
 
     real_open = open
 

@@ -25,8 +25,8 @@ from typing import Any
 
 from ..config._layout import ProjectLayout
 from ..errors import ArtifactError
-from .registry import ArtifactRegistry
-from .wandb_backend import WandbBackend
+from ._registry import ArtifactRegistry
+from ._wandb_backend import WandbBackend
 
 __all__ = ["ENV_PRODUCER", "ENV_ROOT", "ENV_WANDB", "artifact_env", "registry"]
 

@@ -28,8 +28,8 @@ from typing import Any
 from fsspec.spec import AbstractFileSystem
 
 from ..errors import ArtifactError, ArtifactNotFoundError
-from .refs import parse_art_url
-from .registry import ArtifactRegistry
+from ._refs import parse_art_url
+from ._registry import ArtifactRegistry
 
 __all__ = ["ArtifactFileSystem"]
 
@@ -55,7 +55,7 @@ class ArtifactFileSystem(AbstractFileSystem):  # type: ignore[misc]
             if root is not None:
                 registry = ArtifactRegistry(root, storage_options=registry_options)
             else:
-                from .default_registry import registry as default_registry
+                from ._default_registry import registry as default_registry
 
                 registry = default_registry()
         self.registry = registry

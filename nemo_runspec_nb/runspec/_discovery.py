@@ -19,9 +19,9 @@ from typing import Any
 
 from ..errors import DiscoveryError, SpecError
 from ._index import DiscoveryIndex
+from ._models import Runspec
+from ._parser import parse_bytes
 from ._pep723 import SCRIPT_MARKER
-from .models import Runspec
-from .parser import parse_bytes
 
 __all__ = [
     "CONFIG_SUFFIXES",

@@ -16,9 +16,7 @@ from typing import Any, cast
 
 from ..errors import SpecError, did_you_mean
 from ._locate import key_line
-from ._pep723 import Block, normalize_text, script_block
-from ._toml_subset import loads_subset
-from .models import (
+from ._models import (
     CONFIG_FORMATS,
     LAUNCH_METHODS,
     OVERRIDE_MODES,
@@ -28,6 +26,8 @@ from .models import (
     RunspecResources,
     RunspecRun,
 )
+from ._pep723 import Block, normalize_text, script_block
+from ._toml_subset import loads_subset
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -22,29 +22,21 @@ import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ..config._layout import STATE_DIR
-from ..errors import (
-    ArtifactError,
-    ArtifactNotFoundError,
-    ArtifactVersionNotFoundError,
-    did_you_mean,
-)
-from ._scan import VersionsScan as _VersionsScan
-from ._scan import parse_manifest, read_pointer_file, scan_versions
-from ._store import UNCOMMITTED_REASON, Damage, Store, damage_reason, open_store
-from .manifest import ArtifactManifest
-from .refs import (
+from ..errors import ArtifactError, ArtifactNotFoundError
+from ._manifest import ArtifactManifest
+from ._refs import (
     ArtifactRef,
     parse_art_url,
     parse_ref,
     validate_alias,
     validate_name,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
+from ._registry_errors import damage_error, not_found_error, publish_failed
+from ._scan import LatestScan, VersionsScan, parse_manifest, read_pointer_file, scan_latest, scan_versions
+from ._store import UNCOMMITTED_REASON, Damage, Store, damage_reason, open_store
 
 __all__ = ["DEFAULT_ROOT", "ArtifactRegistry", "RemoteBackend"]
 
@@ -77,30 +69,6 @@ def _encode(data: Any, what: str) -> bytes:
         raise ArtifactError(
             f"{what} is not JSON-serializable: {exc}", hint="Use str, numbers, lists, dicts"
         ) from exc
-
-
-def _damage_error(damage: Damage, key: str, hint: str = "") -> ArtifactError:
-    """The typed error for asking for exactly the entry ``damage`` describes."""
-    return ArtifactError(
-        f"{key} is damaged: {damage.path.replace(os.sep, '/').rsplit('/', 1)[-1]} {damage.reason}",
-        path=damage.path,
-        key=key,
-        hint=hint or "Restore it from a backup or remove that version directory; other versions still work",
-    )
-
-
-def _summarize_versions(numbers: Sequence[int]) -> str:
-    """``v1-v5, v7`` for ``[1, 2, 3, 4, 5, 7]``."""
-    spans: list[str] = []
-    start = prev = None
-    for n in [*numbers, None]:
-        if n is not None and prev is not None and n == prev + 1:
-            prev = n
-            continue
-        if start is not None:
-            spans.append(f"v{start}" if start == prev else f"v{start}-v{prev}")
-        start = prev = n
-    return ", ".join(spans)
 
 
 class ArtifactRegistry:
@@ -194,7 +162,7 @@ class ArtifactRegistry:
                 if self._store.create_version(version_dir, files):
                     break
             except OSError as exc:  # create_version already removed what it had written
-                raise self._publish_failed(name, version, exc) from exc
+                raise publish_failed(name, version, exc, self.root, self._store.join(name)) from exc
             version += 1
         else:  # pragma: no cover - would need 100k concurrent publishers
             raise ArtifactError(f"Could not claim a new version of {name!r} under {self.root}")
@@ -202,7 +170,7 @@ class ArtifactRegistry:
             self._store.raise_pointer(self._store.join(name, "latest"), version)
         except OSError as exc:
             self._store.remove_version(version_dir)
-            raise self._publish_failed(name, version, exc) from exc
+            raise publish_failed(name, version, exc, self.root, self._store.join(name)) from exc
         if self.wandb is not None:
             try:
                 self.wandb.log(manifest)
@@ -213,15 +181,6 @@ class ArtifactRegistry:
                     hint="The manifest store has the version; log it again with registry.wandb.log(manifest)",
                 ) from exc
         return version
-
-    def _publish_failed(self, name: str, version: int, exc: OSError) -> ArtifactError:
-        where = exc.filename if isinstance(exc.filename, str) else self._store.join(name)
-        return ArtifactError(
-            f"Could not publish {name}:v{version} to {self.root}: {exc.strerror or exc}",
-            path=where,
-            key=f"{name}:v{version}",
-            hint="Nothing was kept; fix the cause (free space, permissions) and publish again",
-        )
 
     def _normalize_data_path(self, path: str | os.PathLike[str]) -> str:
         text = os.fspath(path)
@@ -308,10 +267,10 @@ class ArtifactRegistry:
         Raises :class:`ArtifactError` naming the first damaged version, if any
         (``versions(name)`` lists them all with the damage instead).
         """
-        scan = self._scan(name)
+        scan = self.scan_versions(name)
         for damage in scan.damaged:
             if damage.version is not None and damage.reason != UNCOMMITTED_REASON:
-                raise _damage_error(damage, f"{name}:v{damage.version}")
+                raise damage_error(damage, f"{name}:v{damage.version}")
         return [ArtifactManifest.from_dict(record) for record in scan.records]
 
     def get(self, ref: str | ArtifactRef) -> ArtifactManifest:
@@ -349,7 +308,7 @@ class ArtifactRegistry:
             assert ref.alias is not None
             number, damage = read_pointer_file(self._store, self._store.join(ref.name, "aliases", ref.alias))
             if damage is not None:
-                raise _damage_error(
+                raise damage_error(
                     damage, str(ref), f"Point it again with registry.alias({ref.name!r}, ...)"
                 )
             if number is None:
@@ -376,52 +335,38 @@ class ArtifactRegistry:
             ) from None
         except NotADirectoryError:
             where = self._store.join(ref.name, f"v{version}")
-            raise _damage_error(Damage(where, "is a file, expected a version directory"), str(ref)) from None
+            raise damage_error(Damage(where, "is a file, expected a version directory"), str(ref)) from None
         except OSError as exc:
-            raise _damage_error(Damage(source, damage_reason(exc)), str(ref)) from exc
+            raise damage_error(Damage(source, damage_reason(exc)), str(ref)) from exc
         parsed = parse_manifest(data, source, ref.name, version)
         if isinstance(parsed, Damage):
-            raise _damage_error(parsed, str(ref))
+            raise damage_error(parsed, str(ref))
         return ArtifactManifest.from_dict(parsed, source=source)
 
-    def _scan(self, name: str) -> _VersionsScan:
+    # -- scans (what the tables show: damage is reported, not raised) ---------------
+    def scan_versions(self, name: str) -> VersionsScan:
         """Every version of ``name``, good and damaged; raises if the name does not exist."""
         validate_name(name)
         name_dir = self._name_dir(name)
         try:
             scan = scan_versions(self._store, name)
         except OSError as exc:
-            raise _damage_error(Damage(name_dir, damage_reason(exc)), name) from exc
+            raise damage_error(Damage(name_dir, damage_reason(exc)), name) from exc
         if not scan.records and not scan.damaged and not self._store.exists(name_dir):
             raise self._not_found(ArtifactRef(name))
         return scan
+
+    def scan_latest(self, name: str) -> LatestScan:
+        """The latest version of ``name``, the count and the damage (an unreadable directory too)."""
+        try:
+            return scan_latest(self._store, name)
+        except OSError as exc:
+            return LatestScan(None, 0, None, [Damage(self._store.join(name), damage_reason(exc))])
 
     # -- errors ------------------------------------------------------------------------
     def _not_found(self, ref: ArtifactRef) -> ArtifactNotFoundError:
         names = self.list()
         if ref.name not in names:
-            shown = ", ".join(names[:10]) + (f" (and {len(names) - 10} more)" if len(names) > 10 else "")
-            return ArtifactNotFoundError(
-                f"Artifact {ref.name!r} not found in registry {self.root}",
-                key=str(ref),
-                hint=" ".join(
-                    part
-                    for part in (did_you_mean(ref.name, names), f"Available: {shown}" if names else "")
-                    if part
-                )
-                or "The registry is empty: publish it first",
-            )
+            return not_found_error(ref, self.root, names)
         numbers = self._store.committed_versions(self._name_dir(ref.name))
-        aliases = self.aliases(ref.name)
-        wanted = f"version {ref.version}" if ref.kind == "version" else f"alias {ref.alias!r}"
-        if ref.kind == "latest":
-            wanted = "published version"
-        existing = f"Existing versions: {_summarize_versions(numbers)}" if numbers else "No versions yet"
-        if aliases:
-            existing += "; aliases: " + ", ".join(f"{a} -> v{v}" for a, v in aliases.items())
-        close = did_you_mean(ref.alias, aliases) if ref.alias else ""
-        return ArtifactVersionNotFoundError(
-            f"Artifact {ref.name!r} has no {wanted}",
-            key=str(ref),
-            hint=" ".join(part for part in (close, existing) if part),
-        )
+        return not_found_error(ref, self.root, names, numbers, self.aliases(ref.name))

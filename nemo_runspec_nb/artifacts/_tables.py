@@ -11,10 +11,9 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ArtifactNotFoundError
-from ._scan import LatestScan, scan_latest
-from ._store import Damage, damage_reason
-from .manifest import ArtifactManifest
-from .registry import ArtifactRegistry
+from ._manifest import ArtifactManifest
+from ._registry import ArtifactRegistry
+from ._store import Damage
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +52,7 @@ LINEAGE_COLUMNS = ("from", "to", "relation", "depth")
 def _registry(registry: ArtifactRegistry | None) -> ArtifactRegistry:
     if registry is not None:
         return registry
-    from .default_registry import registry as default_registry
+    from ._default_registry import registry as default_registry
 
     return default_registry()
 
@@ -72,13 +71,6 @@ def _timestamps(values: list[Any]) -> Any:
     return pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601", errors="coerce")
 
 
-def _scan_latest(reg: ArtifactRegistry, name: str) -> LatestScan:
-    try:
-        return scan_latest(reg._store, name)
-    except OSError as exc:
-        return LatestScan(None, 0, None, [Damage(reg._store.join(name), damage_reason(exc))])
-
-
 def table(registry: ArtifactRegistry | None = None) -> pd.DataFrame:
     """One row per artifact: name, latest, versions, type, created_at, producer, path, status, problem.
 
@@ -94,7 +86,7 @@ def table(registry: ArtifactRegistry | None = None) -> pd.DataFrame:
     reg = _registry(registry)
     columns: dict[str, list[Any]] = {c: [] for c in TABLE_COLUMNS}
     for name in reg.list():
-        scan = _scan_latest(reg, name)
+        scan = reg.scan_latest(name)
         if scan.latest is None and not scan.damaged:
             continue  # a name whose first version is still being written
         record = scan.record or {}
@@ -144,7 +136,7 @@ def versions(name: str, registry: ArtifactRegistry | None = None) -> pd.DataFram
     import pandas as pd
 
     reg = _registry(registry)
-    scan = reg._scan(name)
+    scan = reg.scan_versions(name)
     aliases_of: dict[int, list[str]] = {}
     for alias, number in scan.aliases.items():
         aliases_of.setdefault(number, []).append(alias)

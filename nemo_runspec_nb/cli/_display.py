@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from .._facade import ComposedJob, Preview
     from ..launch import JobHandle, JobState
-    from .recipe_config import RecipeMeta
+    from ._recipe_config import RecipeMeta
 
 __all__ = [
     "completion_panel",

@@ -89,7 +89,7 @@ def register_displays(ipython: Any, magics: Any = None) -> None:
         return
     # By name: the classes' modules (and pandas, nemo-run) are imported only when first used.
     html_formatter = formatter.formatters["text/html"]
-    html_formatter.for_type_by_name("nemo_runspec_nb.artifacts.manifest", "ArtifactManifest", manifest_html)
+    html_formatter.for_type_by_name("nemo_runspec_nb.artifacts", "ArtifactManifest", manifest_html)
     html_formatter.for_type_by_name("nemo_runspec_nb", "ComposedJob", composed_html)
     if getattr(ipython, "kernel", None) is None:
         return  # a terminal: the handle's text is all there is to show
@@ -97,7 +97,7 @@ def register_displays(ipython: Any, magics: Any = None) -> None:
     def show_monitor(handle: Any) -> None:
         from IPython.display import display
 
-        from .monitor import JobMonitor
+        from ._monitor import JobMonitor
 
         poll = getattr(magics, "poll", 1.0)
         tail = getattr(magics, "tail", 30)

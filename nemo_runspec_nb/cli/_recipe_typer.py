@@ -22,23 +22,11 @@ from typing import Any
 
 import typer
 
-from .context import (
-    BatchOption,
-    ConfigOption,
-    DryRunOption,
-    ForceSquashOption,
-    OverridesOption,
-    RunOption,
-    StageOption,
-    command_context,
-    env_file_of,
-    global_options,
-    raw_args_of,
-)
-from .exit_codes import ExitCode, RecipeGroup
-from .help import RecipeCommand
-from .recipe_config import RecipeConfig
-from .run_recipe import run_recipe
+from ._context import command_context, env_file_of, global_options, launch_options, raw_args_of
+from ._exit_codes import ExitCode, RecipeGroup
+from ._help import RecipeCommand
+from ._recipe_config import RecipeConfig
+from ._run_recipe import run_recipe
 
 __all__ = ["EXTRA_ARGS", "RecipeHook", "RecipeTyper", "launch_from_cli"]
 
@@ -49,7 +37,8 @@ EXTRA_ARGS: dict[str, Any] = {"allow_extra_args": True, "ignore_unknown_options"
 def launch_from_cli(ctx: typer.Context, script: Path, hook: RecipeHook | None = None, **options: Any) -> None:
     """The body of every recipe command: options + extra tokens -> RecipeConfig -> hook -> run_recipe.
 
-    ``options`` are the command's own ``config, run, batch, dry_run, stage, force_squash, overrides``.
+    ``options`` are the command's own launch options (``config, run, batch, dry_run, stage,
+    force_squash, overrides``: see :func:`launch_options`).
 
     Raises:
         typer.Exit: with :class:`ExitCode` ``JOB_FAILED`` when the job failed.
@@ -134,28 +123,9 @@ class RecipeTyper(typer.Typer):
     ) -> None:
         path = Path(script)
 
-        def command(
-            ctx: typer.Context,
-            config: ConfigOption = None,
-            run: RunOption = None,
-            batch: BatchOption = None,
-            dry_run: DryRunOption = False,
-            stage: StageOption = False,
-            force_squash: ForceSquashOption = False,
-            overrides: OverridesOption = None,
-        ) -> None:
-            launch_from_cli(
-                ctx,
-                path,
-                hook,
-                config=config,
-                run=run,
-                batch=batch,
-                dry_run=dry_run,
-                stage=stage,
-                force_squash=force_squash,
-                overrides=overrides,
-            )
+        @launch_options
+        def command(ctx: typer.Context, **options: Any) -> None:
+            launch_from_cli(ctx, path, hook, **options)
 
         self.command(
             name=name,

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from ..errors import RunspecError
-from .console import make_console
-from .display import completion_panel, print_dry_run, staged_panel, submission_panel
-from .exit_codes import ExitCode
-from .recipe_config import RecipeConfig
+from ._console import make_console
+from ._display import completion_panel, print_dry_run, staged_panel, submission_panel
+from ._exit_codes import ExitCode
+from ._recipe_config import RecipeConfig
 
 if TYPE_CHECKING:
     from .._facade import ComposedJob

@@ -103,18 +103,8 @@ class ArtifactManifest:
         return _thaw(node)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict with the fields of ``manifest.json``."""
-        return {
-            "name": self.name,
-            "version": self.version,
-            "type": self.type,
-            "path": self.path,
-            "created_at": self.created_at,
-            "producer": self.producer,
-            "metadata": _thaw(self.metadata),
-            "inputs": list(self.inputs),
-            "used_artifacts": list(self.used_artifacts),
-        }
+        """Plain JSON-ready dict with the fields of ``manifest.json``, in :data:`MANIFEST_FIELDS` order."""
+        return {name: _thaw(getattr(self, name)) for name in MANIFEST_FIELDS}
 
     def to_json(self) -> str:
         """The text written to ``manifest.json``."""

@@ -22,14 +22,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, TypedDict, overload
 
-from .default_registry import ENV_PRODUCER
-from .default_registry import registry as default_registry
-from .manifest import ArtifactManifest
-from .registry import ArtifactRegistry
+from ._default_registry import ENV_PRODUCER
+from ._default_registry import registry as default_registry
+from ._manifest import ArtifactManifest
+from ._registry import ArtifactRegistry
+
+if TYPE_CHECKING:
+    from typing import Unpack
 
 __all__ = ["ArtifactTracker", "log_artifact", "setup_artifact_tracking"]
+
+
+class PublishOptions(TypedDict, total=False):
+    """What a publish takes besides name, path and metadata (see :meth:`ArtifactRegistry.publish`)."""
+
+    type: str | None
+    inputs: Iterable[str | ArtifactManifest]
+    used: Iterable[str | ArtifactManifest]
+    producer: str | None
 
 
 class ArtifactTracker(Sequence[str]):
@@ -62,22 +74,16 @@ class ArtifactTracker(Sequence[str]):
         name: str,
         path: str | os.PathLike[str],
         metadata: Mapping[str, Any] | None = None,
-        *,
-        type: str | None = None,
-        inputs: Iterable[str | ArtifactManifest] = (),
-        used: Iterable[str | ArtifactManifest] = (),
-        producer: str | None = None,
+        **options: Unpack[PublishOptions],
     ) -> ArtifactManifest:
-        """Publish ``path`` as the next version of ``name`` on every backend; return its manifest."""
-        version = self.registry.publish(
-            name,
-            path,
-            metadata=metadata,
-            type=type,
-            inputs=inputs,
-            used=used,
-            producer=producer if producer is not None else self.producer,
-        )
+        """Publish ``path`` as the next version of ``name`` on every backend; return its manifest.
+
+        ``options`` are the keywords of :meth:`ArtifactRegistry.publish`: ``type``,
+        ``inputs``, ``used`` and ``producer`` (default: the tracker's).
+        """
+        if options.get("producer") is None:
+            options["producer"] = self.producer
+        version = self.registry.publish(name, path, metadata, **options)
         return self.registry.get(f"{name}:v{version}")
 
 
@@ -121,13 +127,8 @@ def log_artifact(
     path: str | os.PathLike[str],
     metadata: Mapping[str, Any] | None = None,
     *,
-    type: str | None = None,
-    inputs: Iterable[str | ArtifactManifest] = (),
-    used: Iterable[str | ArtifactManifest] = (),
-    producer: str | None = None,
     config: Any = None,
+    **options: Unpack[PublishOptions],
 ) -> ArtifactManifest:
-    """One-off publish: ``setup_artifact_tracking(config).log_artifact(...)``."""
-    return setup_artifact_tracking(config).log_artifact(
-        name, path, metadata, type=type, inputs=inputs, used=used, producer=producer
-    )
+    """One-off publish: ``setup_artifact_tracking(config).log_artifact(name, path, metadata, **options)``."""
+    return setup_artifact_tracking(config).log_artifact(name, path, metadata, **options)

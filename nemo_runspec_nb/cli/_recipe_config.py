@@ -144,6 +144,10 @@ def _masked(argv: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Fields of a RecipeConfig taken unchanged from the GlobalContext (attributes or properties).
+_FROM_CONTEXT = ("config", "profile", "mode", "dry_run", "stage", "force_squash", "overrides")
+
+
 @dataclass(frozen=True)
 class RecipeConfig:
     """One invocation of a recipe command, normalized from the CLI options.
@@ -194,18 +198,12 @@ class RecipeConfig:
         """
         check_options(ctx)
         return cls(
-            script=Path(script),
-            config=ctx.config,
-            profile=ctx.profile,
-            mode=ctx.mode,
-            dry_run=ctx.dry_run,
-            stage=ctx.stage,
-            force_squash=ctx.force_squash,
+            Path(script),
+            **{name: getattr(ctx, name) for name in _FROM_CONTEXT},
             dotlist=tuple(ctx.dotlist),
             passthrough=tuple(ctx.passthrough),
             env_file=Path(env_file) if env_file is not None else None,
             argv=_masked(argv),
-            overrides=ctx.overrides,
         )
 
     def with_overrides(self, *dotlist: str) -> RecipeConfig:

@@ -24,7 +24,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from ..errors import RunspecError
-from .console import error_line
+from ._console import error_line
 
 __all__ = ["ExitCode", "RecipeGroup"]
 

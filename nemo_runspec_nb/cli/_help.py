@@ -26,9 +26,9 @@ from rich.text import Text
 from typer.core import TyperCommand
 
 from ..errors import RunspecError
-from .console import make_console
-from .context import RAW_ARGS_KEY, env_file_of, raw_args_of
-from .recipe_config import RecipeMeta
+from ._console import make_console
+from ._context import RAW_ARGS_KEY, env_file_of, raw_args_of
+from ._recipe_config import RecipeMeta
 
 __all__ = ["RecipeCommand", "profile_summaries", "recipe_help_panels"]
 

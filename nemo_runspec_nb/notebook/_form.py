@@ -13,8 +13,6 @@ from __future__ import annotations
 import html
 import os
 import shlex
-import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +20,9 @@ import ipywidgets as widgets
 from IPython.display import clear_output, display
 
 from ..errors import RunspecError
-from .editor import OverrideEditor, flatten, format_value
-from .monitor import JobMonitor
+from ._editor import OverrideEditor, flatten, text_dotlist
+from ._monitor import JobMonitor
+from ._widgets import StepLine, classed, error_html, new_keys_html
 
 if TYPE_CHECKING:
     from .._facade import ComposedJob, Preview, Recipe
@@ -36,20 +35,8 @@ LOCAL = "(this machine)"
 _MANAGED = ("run.env", "run.cli", "run.recipe", "run.mode", "run.profile")
 
 
-def _error_html(text: str) -> str:
-    return (
-        "<pre class='nrs-error' style='color:#cf222e;white-space:pre-wrap;margin:0'>"
-        f"&#10007; {html.escape(text)}</pre>"
-    )
-
-
-def _new_keys_html(keys: list[str]) -> str:
-    if not keys:
-        return ""
-    from ..config._provenance import NEW_KEY_NOTE
-
-    shown = ", ".join(f"<code>{html.escape(k)}</code>" for k in keys)
-    return f"<div class='nrs-new-keys' style='color:#9a6700'>&#9888; {NEW_KEY_NOTE}: {shown}</div>"
+def _button(description: str, icon: str, css: str, layout: Any, **kwargs: Any) -> widgets.Button:
+    return classed(widgets.Button(description=description, icon=icon, layout=layout, **kwargs), css)
 
 
 class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
@@ -93,62 +80,64 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         configs = recipe.configs()
         default = recipe.runspec.config.default
         start_config = config or (default if default in configs else (configs[0] if configs else None))
-        self.config = widgets.Dropdown(description="config", options=configs, value=start_config)
-        self.config.add_class("nrs-config-dropdown")
+        self.config = classed(
+            widgets.Dropdown(description="config", options=configs, value=start_config), "nrs-config-dropdown"
+        )
         profiles = recipe.profiles()
-        self.profile = widgets.Dropdown(
-            description="profile", options=[LOCAL, *profiles], value=profile if profile else LOCAL
+        self.profile = classed(
+            widgets.Dropdown(
+                description="profile", options=[LOCAL, *profiles], value=profile if profile else LOCAL
+            ),
+            "nrs-profile-dropdown",
         )
-        self.profile.add_class("nrs-profile-dropdown")
-        self.mode = widgets.ToggleButtons(
-            options=["batch", "run"],
-            value="batch",
-            tooltips=["detached: submit and return", "attached: the job runs while you watch"],
+        self.mode = classed(
+            widgets.ToggleButtons(
+                options=["batch", "run"],
+                value="batch",
+                tooltips=["detached: submit and return", "attached: the job runs while you watch"],
+            ),
+            "nrs-mode-toggle",
         )
-        self.mode.add_class("nrs-mode-toggle")
         self.mode.disabled = not profile
-        self.nodes = widgets.BoundedIntText(
-            description="nodes", min=1, max=100_000, layout=self._button_layout
+        self.nodes = classed(
+            widgets.BoundedIntText(description="nodes", min=1, max=100_000, layout=self._button_layout),
+            "nrs-resource-nodes",
         )
-        self.nodes.add_class("nrs-resource-nodes")
-        self.gpus = widgets.BoundedIntText(
-            description="GPUs/node", min=0, max=1024, layout=self._button_layout
+        self.gpus = classed(
+            widgets.BoundedIntText(description="GPUs/node", min=0, max=1024, layout=self._button_layout),
+            "nrs-resource-gpus",
         )
-        self.gpus.add_class("nrs-resource-gpus")
         self.editor = OverrideEditor(self._changed, max_sections=max_sections, max_inputs=max_inputs)
-        self.overrides_text = widgets.Textarea(
-            placeholder="more overrides: dotlist lines (a.b=1, +new=x, ~gone) or YAML; # comments ok",
-            description="overrides",
-            continuous_update=False,
-            rows=3,
+        self.overrides_text = classed(
+            widgets.Textarea(
+                placeholder="more overrides: dotlist lines (a.b=1, +new=x, ~gone) or YAML; # comments ok",
+                description="overrides",
+                continuous_update=False,
+                rows=3,
+            ),
+            "nrs-overrides-text",
         )
-        self.overrides_text.add_class("nrs-overrides-text")
         self.overrides_text.layout.width = "min(100%, 48em)"
         self._default_override_mode = self._recipe_override_mode()
-        self.open_overrides = widgets.Checkbox(
-            value=self._default_override_mode == "open",
-            description="allow new keys (open overrides)",
-            indent=False,
-            tooltip="overrides may add keys the YAML lacks (keys the recipe defines in code); "
-            "typos of existing keys stay errors",
+        self.open_overrides = classed(
+            widgets.Checkbox(
+                value=self._default_override_mode == "open",
+                description="allow new keys (open overrides)",
+                indent=False,
+                tooltip="overrides may add keys the YAML lacks (keys the recipe defines in code); "
+                "typos of existing keys stay errors",
+            ),
+            "nrs-open-overrides",
         )
-        self.open_overrides.add_class("nrs-open-overrides")
-        self.message = widgets.HTML()
-        self.message.add_class("nrs-validation")
-        self.preview_button = widgets.Button(description="Preview", icon="eye", layout=self._button_layout)
-        self.preview_button.add_class("nrs-preview-button")
-        self.launch_button = widgets.Button(
-            description="Launch", icon="rocket", button_style="primary", layout=self._button_layout
+        self.message = classed(widgets.HTML(), "nrs-validation")
+        self.preview_button = _button("Preview", "eye", "nrs-preview-button", self._button_layout)
+        self.launch_button = _button(
+            "Launch", "rocket", "nrs-launch-button", self._button_layout, button_style="primary"
         )
-        self.launch_button.add_class("nrs-launch-button")
-        self.code_button = widgets.Button(description="Show code", icon="code", layout=self._button_layout)
-        self.code_button.add_class("nrs-code-button")
-        self.progress = widgets.HTML()
-        self.progress.add_class("nrs-form-progress")
-        self.output = widgets.Output()
-        self.output.add_class("nrs-form-output")
-        self.monitor_box = widgets.VBox()
-        self.monitor_box.add_class("nrs-form-monitor")
+        self.code_button = _button("Show code", "code", "nrs-code-button", self._button_layout)
+        self.progress = classed(widgets.HTML(), "nrs-form-progress")
+        self.output = classed(widgets.Output(), "nrs-form-output")
+        self.monitor_box = classed(widgets.VBox(), "nrs-form-monitor")
 
         self.config.observe(self._config_changed, names="value")
         self.profile.observe(self._profile_changed, names="value")
@@ -224,23 +213,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
 
     def text_overrides(self) -> list[str]:
         """The free-text box as dotlist lines (a YAML mapping is flattened)."""
-        from ..config import overrides_from_text
-
-        text = self.overrides_text.value
-        parsed = overrides_from_text(text, "widget")
-        if isinstance(parsed.entries, str):
-            import yaml
-
-            from ..config._yaml import parse_yaml_text
-
-            try:  # the config loader: it refuses alias bombs, which flatten() would expand
-                data = parse_yaml_text(parsed.entries)
-            except yaml.YAMLError:
-                return [text]
-            if isinstance(data, Mapping):
-                return [f"{k}={format_value(v)}" for k, v in flatten(data)]
-            return [text]
-        return list(parsed.entries) if not isinstance(parsed.entries, Mapping) else []
+        return text_dotlist(self.overrides_text.value)
 
     def compose(self, _base: ComposedJob | None = None) -> ComposedJob | None:
         """Compose with everything the form says; shows the result or the error. Returns the job."""
@@ -251,7 +224,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
                 job = self._compose_now()
         except RunspecError as exc:
             self.job, self.error = None, str(exc)
-            self.message.value = _error_html(self.error)
+            self.message.value = error_html(self.error)
             self.launch_button.disabled = True
             return None
         self.job, self.error = job, ""
@@ -260,7 +233,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         self.message.value = (
             f"<span class='nrs-ok' style='color:#1a7f37'>&#10003; valid: {len(self.editor.leaves)} keys, "
             f"{count} override(s), runs on {html.escape(where)} ({self.selected_mode})</span>"
-        ) + _new_keys_html(job.new_keys)
+        ) + new_keys_html(job.new_keys)
         self.launch_button.disabled = False
         return job
 
@@ -320,7 +293,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         except RunspecError as exc:
             self._execution = {}
             self.editor.load({})
-            self.message.value = _error_html(str(exc))
+            self.message.value = error_html(str(exc))
             self.job, self.error = None, str(exc)
             self.launch_button.disabled = True
             return
@@ -363,7 +336,7 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         try:
             self.preview = job.preview()
         except RunspecError as exc:
-            self.message.value = _error_html(str(exc))
+            self.message.value = error_html(str(exc))
             return
         with self.output:
             clear_output()  # type: ignore[no-untyped-call]
@@ -383,47 +356,28 @@ class RecipeForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
 
     def _on_launch(self, _button: Any = None) -> None:
         self.launch_button.disabled = True
-        steps = "composing", "writing the job dir and submitting", "starting the monitor"
+        line = StepLine(
+            self.progress, ("composing", "writing the job dir and submitting", "starting the monitor")
+        )
         try:
-            self._step(1, steps)
+            line.show(1)
             job = self.compose()
             if job is None:
                 return
-            self._step(2, steps)
+            line.show(2)
             try:
-                self.handle = job.launch(progress=self._packing_progress(steps))
+                self.handle = job.launch(progress=line.packing(2))
             except RunspecError as exc:
-                self.message.value = _error_html(f"launch failed: {exc}")
+                self.message.value = error_html(f"launch failed: {exc}")
                 return
-            self._step(3, steps)
+            line.show(3)
             if self.monitor is not None:
                 self.monitor.stop()
             self.monitor = JobMonitor(self.handle, poll=self.poll)
             self.monitor_box.children = (self.monitor,)
         finally:
-            self.progress.value = ""
+            line.clear()
             self.launch_button.disabled = self.job is None
-
-    def _packing_progress(self, steps: tuple[str, ...]) -> Any:
-        """A callback for the profile's packager: files packed so far, shown in the step line."""
-        shown = {"at": -1.0}
-
-        def report(done: int, total: int) -> None:
-            now = time.monotonic()
-            if done < total and now - shown["at"] < 0.1:  # at most ten updates a second
-                return
-            shown["at"] = now
-            self._step(2, steps, detail=f"packing files {done}/{total}" if total else "")
-
-        return report
-
-    def _step(self, number: int, steps: tuple[str, ...], detail: str = "") -> None:
-        percent = int(100 * (number - 1) / len(steps))
-        self.progress.value = (
-            f"<div style='display:flex;gap:1em;align-items:center'><progress value='{percent}' max='100'>"
-            f"</progress><i>{html.escape(steps[number - 1])}... ({number}/{len(steps)})</i>"
-            f"{f'<span class=nrs-form-packing>{html.escape(detail)}</span>' if detail else ''}</div>"
-        )
 
     def __repr__(self) -> str:
         profile = self.selected_profile

@@ -8,28 +8,19 @@ Exit codes: 0 success, 1 the job failed, 2 bad input (see :class:`ExitCode`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..errors import ConfigError
-from .console import make_console
-from .context import (
-    BatchOption,
-    ConfigOption,
-    DryRunOption,
-    ForceSquashOption,
-    OverridesOption,
-    RunOption,
-    StageOption,
-    env_file_of,
-)
-from .display import frame_table, recipe_panel
-from .exit_codes import ExitCode
-from .help import RecipeCommand, profile_summaries
-from .job_lookup import find_job_dir
-from .recipe_config import RecipeMeta
-from .recipe_typer import EXTRA_ARGS, RecipeTyper, launch_from_cli
+from ._console import make_console
+from ._context import env_file_of, launch_options
+from ._display import frame_table, recipe_panel
+from ._exit_codes import ExitCode
+from ._help import RecipeCommand, profile_summaries
+from ._job_lookup import find_job_dir
+from ._recipe_config import RecipeMeta
+from ._recipe_typer import EXTRA_ARGS, RecipeTyper, launch_from_cli
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -119,16 +110,11 @@ def _relative(path: object, root: Path) -> str:
 
 
 @app.command(cls=RecipeCommand, context_settings=EXTRA_ARGS, rich_help_panel=_RECIPES)
+@launch_options
 def run(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="The recipe script.", metavar="PATH", show_default=False)],
-    config: ConfigOption = None,
-    run: RunOption = None,
-    batch: BatchOption = None,
-    dry_run: DryRunOption = False,
-    stage: StageOption = False,
-    force_squash: ForceSquashOption = False,
-    overrides: OverridesOption = None,
+    **options: Any,
 ) -> None:
     """Run a recipe: here by default, attached with -r PROFILE, detached with -b PROFILE.
 
@@ -141,18 +127,7 @@ def run(
             key=str(path),
             hint="Write the recipe path first (runspec run PATH [OPTIONS] [key=value ...])",
         )
-    launch_from_cli(
-        ctx,
-        path,
-        None,
-        config=config,
-        run=run,
-        batch=batch,
-        dry_run=dry_run,
-        stage=stage,
-        force_squash=force_squash,
-        overrides=overrides,
-    )
+    launch_from_cli(ctx, path, None, **options)
 
 
 @app.command(rich_help_panel=_JOBS)

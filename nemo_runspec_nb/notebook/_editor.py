@@ -23,8 +23,9 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..errors import did_you_mean
+from ._widgets import classed
 
-__all__ = ["OverrideEditor", "flatten", "format_value"]
+__all__ = ["OverrideEditor", "flatten", "format_value", "text_dotlist"]
 
 
 def format_value(value: Any) -> str:
@@ -56,6 +57,30 @@ def flatten(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, node
 
 
+def text_dotlist(text: str) -> list[str]:
+    """Override text (dotlist lines or a YAML mapping, ``#`` comments allowed) as dotlist lines.
+
+    A YAML mapping is flattened to ``key=value`` lines; text that is neither stays one line,
+    for composing to report.
+    """
+    from ..config import overrides_from_text
+
+    parsed = overrides_from_text(text, "widget")
+    if isinstance(parsed.entries, str):
+        import yaml
+
+        from ..config._yaml import parse_yaml_text
+
+        try:  # the config loader: it refuses alias bombs, which flatten() would expand
+            data = parse_yaml_text(parsed.entries)
+        except yaml.YAMLError:
+            return [text]
+        if isinstance(data, Mapping):
+            return [f"{k}={format_value(v)}" for k, v in flatten(data)]
+        return [text]
+    return list(parsed.entries) if not isinstance(parsed.entries, Mapping) else []
+
+
 def _css(prefix: str, key: str) -> str:
     return prefix + "".join(c if c.isalnum() else "-" for c in key)
 
@@ -82,14 +107,12 @@ class OverrideEditor(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no
         self.opened: dict[str, widgets.VBox] = {}
         self._sections: dict[str, list[str]] = {}
         self._header_layout = widgets.Layout(width="auto", margin="1px 0")
-        self.search = widgets.Text(
-            placeholder="search keys, e.g. lr", description="find", continuous_update=False
+        self.search = classed(
+            widgets.Text(placeholder="search keys, e.g. lr", description="find", continuous_update=False),
+            "nrs-override-search",
         )
-        self.search.add_class("nrs-override-search")
-        self.results = widgets.VBox()
-        self.results.add_class("nrs-search-results")
-        self.sections = widgets.VBox()
-        self.sections.add_class("nrs-override-sections")
+        self.results = classed(widgets.VBox(), "nrs-search-results")
+        self.sections = classed(widgets.VBox(), "nrs-override-sections")
         self.sections.layout.align_items = "flex-start"
         self.search.observe(self._search_changed, names="value")
         super().__init__([self.search, self.results, self.sections])
@@ -129,10 +152,12 @@ class OverrideEditor(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no
     # -- sections ------------------------------------------------------------------------------
     def _header(self, name: str) -> widgets.Button:
         count = len(self._sections[name])
-        button = widgets.Button(
-            description=f"\u25b8 {name} ({count})", layout=self._header_layout, tooltip=f"open {name}"
+        button = classed(
+            widgets.Button(
+                description=f"\u25b8 {name} ({count})", layout=self._header_layout, tooltip=f"open {name}"
+            ),
+            "nrs-section-toggle",
         )
-        button.add_class("nrs-section-toggle")
         button.add_class(_css("nrs-section-", name))
         button.on_click(lambda _b, n=name: self.toggle_section(n))
         return button
@@ -173,14 +198,16 @@ class OverrideEditor(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no
             widget = widgets.FloatText(value=float(current), description=key, style=style)
         else:
             text = "" if current is None else current if isinstance(current, str) else json.dumps(current)
-            widget = widgets.Text(
-                value=text,
-                description=key,
-                style=style,
-                continuous_update=False,
-                placeholder="null" if value is None else "",
+            widget = classed(
+                widgets.Text(
+                    value=text,
+                    description=key,
+                    style=style,
+                    continuous_update=False,
+                    placeholder="null" if value is None else "",
+                ),
+                "nrs-leaf",
             )
-        widget.add_class("nrs-leaf")
         widget.add_class(_css("nrs-leaf-", key))
         widget.observe(lambda change, k=key: self._leaf_changed(k, change["new"]), names="value")
         self.inputs[key] = widget

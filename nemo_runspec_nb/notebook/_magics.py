@@ -128,25 +128,22 @@ def _one_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+def _unset_text(help: str) -> Any:
+    """A text setting of ``%config RunspecMagics`` that is None until set."""
+    return Unicode(None, allow_none=True, help=help).tag(config=True)
+
+
 @magics_class
 class RunspecMagics(Magics):
     """The ``nemo_runspec_nb`` magics and their settings (see ``%config RunspecMagics``)."""
 
-    profile = Unicode(
-        None,
-        allow_none=True,
-        help="env.toml profile %%recipe uses when the cell gives neither -r nor -b (batch mode).",
-    ).tag(config=True)
-    env_file = Unicode(
-        None,
-        allow_none=True,
-        help="The env.toml to use. Default: found next to the working dir or the recipe.",
-    ).tag(config=True)
-    artifacts_root = Unicode(
-        None,
-        allow_none=True,
-        help="Artifact registry root (a path or fsspec URL). Default: env.toml [artifacts] or .nemotron.",
-    ).tag(config=True)
+    profile = _unset_text(
+        "env.toml profile %%recipe uses when the cell gives neither -r nor -b (batch mode)."
+    )
+    env_file = _unset_text("The env.toml to use. Default: found next to the working dir or the recipe.")
+    artifacts_root = _unset_text(
+        "Artifact registry root (a path or fsspec URL). Default: env.toml [artifacts] or .nemotron."
+    )
     overrides = Enum(
         ("strict", "open"),
         None,
@@ -286,7 +283,7 @@ class RunspecMagics(Magics):
         args = parse_magic_args(_artifacts_parser(), line)
         registry = self.current_session().registry()
         if args.browse:
-            from .browser import ArtifactBrowser
+            from ._browser import ArtifactBrowser
 
             return ArtifactBrowser(registry, name=args.name)
         if args.lineage is not None:
@@ -324,6 +321,6 @@ def load_ipython_extension(ipython: Any) -> None:
     """Register the magics and the notebook displays of job handles."""
     magics = RunspecMagics(ipython)
     ipython.register_magics(magics)
-    from .reprs import register_displays
+    from ._reprs import register_displays
 
     register_displays(ipython, magics)

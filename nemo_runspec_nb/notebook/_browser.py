@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..errors import RunspecError
-from .reprs import manifest_html
+from ._reprs import manifest_html
+from ._widgets import classed
 
 if TYPE_CHECKING:
     from ..artifacts import ArtifactRegistry
@@ -29,20 +30,15 @@ class ArtifactBrowser(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships n
 
     def __init__(self, registry: ArtifactRegistry, *, name: str | None = None) -> None:
         self.registry = registry
-        self.names = widgets.Dropdown(description="artifact", options=[])
-        self.names.add_class("nrs-artifact-names")
-        self.version = widgets.Dropdown(description="version", options=[])
-        self.version.add_class("nrs-artifact-version")
-        self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
-        self.refresh_button.add_class("nrs-artifact-refresh")
-        self.versions_table = widgets.HTML()
-        self.versions_table.add_class("nrs-artifact-versions")
-        self.metadata = widgets.HTML()
-        self.metadata.add_class("nrs-artifact-metadata")
-        self.lineage = widgets.HTML()
-        self.lineage.add_class("nrs-artifact-lineage")
-        self.message = widgets.HTML()
-        self.message.add_class("nrs-artifact-message")
+        self.names = classed(widgets.Dropdown(description="artifact", options=[]), "nrs-artifact-names")
+        self.version = classed(widgets.Dropdown(description="version", options=[]), "nrs-artifact-version")
+        self.refresh_button = classed(
+            widgets.Button(description="Refresh", icon="refresh"), "nrs-artifact-refresh"
+        )
+        self.versions_table = classed(widgets.HTML(), "nrs-artifact-versions")
+        self.metadata = classed(widgets.HTML(), "nrs-artifact-metadata")
+        self.lineage = classed(widgets.HTML(), "nrs-artifact-lineage")
+        self.message = classed(widgets.HTML(), "nrs-artifact-message")
         self.names.observe(self._name_changed, names="value")
         self.version.observe(self._version_changed, names="value")
         self.refresh_button.on_click(lambda _b: self.refresh())

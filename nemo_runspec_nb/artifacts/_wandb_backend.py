@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ArtifactError, ArtifactNotFoundError, ArtifactVersionNotFoundError
-from .manifest import ArtifactManifest
-from .refs import ArtifactRef
+from ._manifest import ArtifactManifest
+from ._refs import ArtifactRef
 
 __all__ = ["REGISTRY_METADATA_KEY", "WandbBackend"]
 
