@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .._text import read_whole
 from ..errors import DiscoveryError, SpecError
 from ._index import DiscoveryIndex
 from ._models import Runspec
@@ -57,25 +58,6 @@ class DiscoveryResult(list[Runspec]):
             raise DiscoveryError(self.errors, root=self.root)
 
 
-def _read(path: str, size: int | None) -> bytes:
-    """The whole file through one descriptor (most files are read once: no buffered file object).
-
-    ``size`` from a stat lets one read do; without it (or when the file grew) reads go on to EOF.
-    """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        want = size + 1 if size is not None else 1 << 16
-        data = os.read(fd, want)
-        if len(data) < want:
-            return data  # a short read of a regular file is its end
-        chunks = [data]
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
 def _outcome(path: str, size: int | None) -> Runspec | SpecError | None:
     """The recipe at ``path``, the error that stops it, or None for a script that is no recipe.
 
@@ -83,7 +65,7 @@ def _outcome(path: str, size: int | None) -> Runspec | SpecError | None:
         OSError: the file cannot be read (the caller skips it).
 
     """
-    raw = _read(path, size)
+    raw = read_whole(path, size)
     if SCRIPT_MARKER not in raw:
         return None
     try:

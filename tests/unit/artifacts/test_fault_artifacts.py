@@ -228,14 +228,14 @@ def test_stray_entries_do_not_break_versions(store: ArtifactRegistry) -> None:
 def test_unreadable_version_directory(store: ArtifactRegistry, monkeypatch: pytest.MonkeyPatch) -> None:
     victim = str(Path(store.root) / "a" / "v2")
     os.chmod(victim, 0)
-    real_read = store_module._read_file
+    real_read = store_module.read_whole
 
-    def read(path: str) -> bytes:  # root ignores mode bits: deny the read the way the kernel would
+    def read(path: str, size: int | None = None) -> bytes:  # root ignores mode bits: deny like the kernel
         if path.startswith(victim + os.sep):
             raise PermissionError(errno.EACCES, "Permission denied", path)
-        return real_read(path)
+        return real_read(path, size)
 
-    monkeypatch.setattr(store_module, "_read_file", read)
+    monkeypatch.setattr(store_module, "read_whole", read)
     try:
         rows = table(store).set_index("name")
         assert rows.loc["a", "status"] == "DAMAGED" and "ermission denied" in rows.loc["a", "problem"]
