@@ -13,10 +13,9 @@ from rich.console import Console
 
 from nemo_runspec_nb.cli._display import completion_panel, config_tree, frame_table, submission_panel
 from nemo_runspec_nb.launch import JobState, JobStatus
+from nemo_runspec_nb.testing import FakeJob
 
-HANDLE: Any = SimpleNamespace(
-    job_dir=Path("/jobs/20260101-000000-tiny-train"), name="tiny/train", job_id="42"
-)
+HANDLE: Any = FakeJob(job_dir=Path("/jobs/20260101-000000-tiny-train"), name="tiny/train", job_id="42")
 
 
 def render(renderable: Any, width: int = 70) -> str:
