@@ -7,15 +7,22 @@ keep their tracebacks::
     RunspecError
     ├── SpecError                      (also ValueError)  bad [tool.runspec] block
     │   └── DiscoveryError                                 several recipes failed to parse
-    ├── ConfigError                                        config files and composition
+    ├── ConfigError                    (also ValueError)   config files and composition
     │   ├── ConfigNotFoundError        (also FileNotFoundError)
-    │   └── OverrideError              (also ValueError)   a bad override token or key
+    │   └── OverrideError                                  a bad override token or key
     ├── ProfileError                   (also ValueError)   env.toml profiles
-    ├── LaunchError                                        packaging, executors, jobs
+    ├── LaunchError                    (also ValueError)   packaging, executors, jobs
+    │   ├── ExecutorError                                  a profile cannot become an executor
+    │   ├── PackagingError                                 code or image cannot be packaged
+    │   ├── SubmissionError                                nemo-run or the scheduler failed
+    │   ├── JobNotFoundError                               no job matches the id, name or dir
     │   └── JobRecordError                                 a job dir's job.json is damaged
-    └── ArtifactError                                      registry, refs, art://
+    └── ArtifactError                  (also ValueError)   registry, refs, art://
         └── ArtifactNotFoundError                          no artifact of that name
             └── ArtifactVersionNotFoundError               the name exists, the version does not
+
+Every error but the root is a ``ValueError`` too, as the seed's errors were, so code written
+against it (``except ValueError``) keeps working.
 
 Errors carry where the problem is as attributes (``path``, ``line``, ``key``)
 and a ``hint`` that says what to do next. ``str(error)`` is one line that a
@@ -151,7 +158,7 @@ class DiscoveryError(SpecError):
         )
 
 
-class ConfigError(RunspecError):
+class ConfigError(RunspecError, ValueError):
     """A config file or its composition is invalid."""
 
 
@@ -162,7 +169,7 @@ class ConfigNotFoundError(ConfigError, FileNotFoundError):
         ConfigError.__init__(self, message, **kwargs)
 
 
-class OverrideError(ConfigError, ValueError):
+class OverrideError(ConfigError):
     """An override token is malformed or names a key the config does not have."""
 
 
@@ -178,7 +185,7 @@ class ProfileError(RunspecError, ValueError):
         super().__init__(message, **kwargs)
 
 
-class LaunchError(RunspecError):
+class LaunchError(RunspecError, ValueError):
     """Packaging, building an executor, submitting or controlling a job failed."""
 
 
@@ -211,7 +218,7 @@ class JobRecordError(LaunchError):
         super().__init__(f"damaged job record: {reason}", **kwargs)
 
 
-class ArtifactError(RunspecError):
+class ArtifactError(RunspecError, ValueError):
     """An artifact reference, manifest or ``art://`` path is invalid."""
 
 

@@ -55,6 +55,15 @@ SPECIAL_SECTIONS = frozenset({"wandb", "cli", "cache", "artifacts", "config"})
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
+def env_path(env_file: Path | str | None, config_path: Path | str | None) -> Path | str | None:
+    """``env_file``, or the seed's keyword for it, ``config_path=`` (both given: a TypeError)."""
+    if config_path is None:
+        return env_file
+    if env_file is not None:
+        raise TypeError("pass the env.toml path once: env_file or config_path, not both")
+    return config_path
+
+
 def find_env_file(start: Path | str | None = None) -> Path | None:
     """Locate env.toml: ``$NEMOTRON_ENV_FILE``, else walk up from ``start`` (cwd) to the project root."""
     forced = os.environ.get(ENV_FILE_VAR)
@@ -72,14 +81,16 @@ def find_env_file(start: Path | str | None = None) -> Path | None:
     return None
 
 
-def load_env_file(path: Path | str | None = None) -> dict[str, Any]:
+def load_env_file(path: Path | str | None = None, *, config_path: Path | str | None = None) -> dict[str, Any]:
     """Read env.toml into a dict; ``{}`` when ``path`` is None and no env.toml is found.
 
     Raises:
         ConfigNotFoundError: an explicit ``path`` (or ``$NEMOTRON_ENV_FILE``) that does not exist.
+        TypeError: both ``path`` and ``config_path`` (the seed's name for it) given.
         ProfileError: a TOML syntax error, naming the file and line.
 
     """
+    path = env_path(path, config_path)
     if path is None:
         path = find_env_file()
         if path is None:
@@ -143,32 +154,42 @@ class EnvFile:
         return copied
 
 
-def list_profiles(env_file: Path | str | None = None) -> list[str]:
+def list_profiles(env_file: Path | str | None = None, *, config_path: Path | str | None = None) -> list[str]:
     """The profile names of env.toml in file order (special sections excluded); ``[]`` without a file."""
-    return EnvFile.read(env_file).profile_names()
+    return EnvFile.read(env_path(env_file, config_path)).profile_names()
 
 
-def get_wandb_config(env_file: Path | str | None = None) -> dict[str, Any]:
+def get_wandb_config(
+    env_file: Path | str | None = None, *, config_path: Path | str | None = None
+) -> dict[str, Any]:
     """The ``[wandb]`` section (entity, project, ...); ``{}`` when absent."""
-    return EnvFile.read(env_file).section("wandb")
+    return EnvFile.read(env_path(env_file, config_path)).section("wandb")
 
 
-def get_cli_config(env_file: Path | str | None = None) -> dict[str, Any]:
+def get_cli_config(
+    env_file: Path | str | None = None, *, config_path: Path | str | None = None
+) -> dict[str, Any]:
     """The ``[cli]`` section (display settings); ``{}`` when absent."""
-    return EnvFile.read(env_file).section("cli")
+    return EnvFile.read(env_path(env_file, config_path)).section("cli")
 
 
-def get_cache_config(env_file: Path | str | None = None) -> dict[str, Any]:
+def get_cache_config(
+    env_file: Path | str | None = None, *, config_path: Path | str | None = None
+) -> dict[str, Any]:
     """The ``[cache]`` section (``git_dir``); ``{}`` when absent."""
-    return EnvFile.read(env_file).section("cache")
+    return EnvFile.read(env_path(env_file, config_path)).section("cache")
 
 
-def get_artifacts_config(env_file: Path | str | None = None) -> dict[str, Any]:
+def get_artifacts_config(
+    env_file: Path | str | None = None, *, config_path: Path | str | None = None
+) -> dict[str, Any]:
     """The ``[artifacts]`` section, sub-tables included (``[artifacts.manifest]``); ``{}`` when absent."""
-    return EnvFile.read(env_file).section("artifacts")
+    return EnvFile.read(env_path(env_file, config_path)).section("artifacts")
 
 
-def get_git_cache_dir(env_file: Path | str | None = None) -> Path | None:
+def get_git_cache_dir(
+    env_file: Path | str | None = None, *, config_path: Path | str | None = None
+) -> Path | None:
     """``[cache] git_dir`` (``~`` expanded), or None when not configured. Nothing is created."""
-    git_dir = get_cache_config(env_file).get("git_dir")
+    git_dir = get_cache_config(env_path(env_file, config_path)).get("git_dir")
     return Path(str(git_dir)).expanduser() if git_dir else None

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProfileError, did_you_mean
-from ._env_file import ENV_FILE_VAR, SPECIAL_SECTIONS, EnvFile
+from ._env_file import ENV_FILE_VAR, SPECIAL_SECTIONS, EnvFile, env_path
 from ._tree import deep_copy, merge_into
 
 __all__ = ["ProfileLayer", "load_env_profile", "profile_errors", "profile_layers"]
@@ -262,9 +262,14 @@ def profile_layers(name: str, env_file: Path | str | Mapping[str, Any] | None = 
     return layers_of(EnvFile.read(env_file), name)
 
 
-def load_env_profile(name: str, env_file: Path | str | None = None) -> dict[str, Any]:
-    """Profile ``name`` merged over its ``extends`` chain (child wins, tables merge), ``extends`` removed."""
+def load_env_profile(
+    name: str, env_file: Path | str | None = None, *, config_path: Path | str | None = None
+) -> dict[str, Any]:
+    """Profile ``name`` merged over its ``extends`` chain (child wins, tables merge), ``extends`` removed.
+
+    ``config_path=`` is the seed's keyword for ``env_file``.
+    """
     merged: dict[str, Any] = {}
-    for layer in profile_layers(name, env_file):
+    for layer in profile_layers(name, env_path(env_file, config_path)):
         merge_into(merged, layer.values)
     return merged
