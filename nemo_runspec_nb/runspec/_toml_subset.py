@@ -24,12 +24,16 @@ _WORD = re.compile(r"(true|false|[+-]?(?:0|[1-9][0-9]*))(?=[ \t,\]#\n]|\Z)")
 _CONTROL_IN_COMMENT = re.compile(r"#[^\n]*[\x00-\x08\x0b-\x1f\x7f]")
 
 
-# One match for the most common line, ``key = "value"`` / ``key = 'value'`` / ``key = 8`` / ``true``.
-_SIMPLE_PAIR = re.compile(
-    rf"({_KEY})[ \t]*=[ \t]*(?:"
+# One match for the most common lines, blank and comment lines before them included:
+# ``key = "value"`` / ``key = 'value'`` / ``key = 8`` / ``key = true`` and ``[table.header]``.
+_SIMPLE_LINE = re.compile(
+    r"(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*"
+    rf"(?:({_KEY})[ \t]*=[ \t]*(?:"
     r'"([^"\\\x00-\x08\x0a-\x1f\x7f]*)"(?!")'
     r"|'([^'\x00-\x08\x0a-\x1f\x7f]*)'(?!')"
-    r"|(true|false|[+-]?(?:0|[1-9][0-9]*))(?=[ \t#\n]|\Z))[ \t]*(?:#[^\n]*)?(?:\n|\Z)"
+    r"|(true|false|[+-]?(?:0|[1-9][0-9]*))(?=[ \t#\n]|\Z))"
+    rf"|\[[ \t]*({_KEY}(?:[ \t]*\.[ \t]*{_KEY})*)[ \t]*\])"
+    r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)"
 )
 
 
@@ -97,22 +101,24 @@ def loads_subset(text: str) -> dict[str, Any] | None:
     pos = 0
     try:
         while True:
-            pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
-            if pos >= len(text) or text.startswith("#", pos):  # the end, or a last comment line
-                return root
-            simple = _SIMPLE_PAIR.match(text, pos)
+            simple = _SIMPLE_LINE.match(text, pos)
             if simple is not None:
-                key, basic, literal, word = simple.groups()
-                if key in current:
-                    raise _Unsupported
-                if basic is not None:
+                key, basic, literal, word, header = simple.groups()
+                pos = simple.end()
+                if header is not None:
+                    current = _table(root, header, defined)
+                elif key in current:
+                    raise _Unsupported  # a duplicate key: tomllib says where
+                elif basic is not None:
                     current[key] = basic
                 elif literal is not None:
                     current[key] = literal
                 else:
                     current[key] = word == "true" if word in ("true", "false") else int(word)
-                pos = simple.end()
                 continue
+            pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+            if pos >= len(text) or text.startswith("#", pos):  # the end, or a last comment line
+                return root
             if text.startswith("[", pos):
                 header = _HEADER.match(text, pos)
                 if header is None:
