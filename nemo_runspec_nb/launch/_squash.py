@@ -33,6 +33,8 @@ __all__ = [
     "get_squash_path",
 ]
 
+_ENROOT_SCHEMES = ("docker://", "dockerd://", "podman://", "docker-archive://", "oci-archive://")
+"""The image sources ``enroot import`` understands; :func:`enroot_uri` keeps them intact."""
 _SEPARATORS = re.compile(r"[/:@#]+")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
 
@@ -54,7 +56,7 @@ class TunnelLike(Protocol):
 
 def _strip_scheme(image: str) -> str:
     image = image.strip()
-    for scheme in ("docker://", "dockerd://", "podman://"):
+    for scheme in _ENROOT_SCHEMES:
         if image.startswith(scheme):
             return image[len(scheme) :]
     return image
@@ -76,12 +78,25 @@ def get_squash_path(image: str, squash_dir: str) -> str:
 
 
 def enroot_uri(image: str) -> str:
-    """``image`` as ``enroot import`` expects it: ``docker://[REGISTRY#]IMAGE[:TAG]``.
+    """``image`` as ``enroot import`` expects it.
 
-    The first path component is a registry when it has a ``.`` or ``:`` or is
-    ``localhost`` (Docker's own rule); otherwise the image is on Docker Hub.
+    A reference with one of enroot's own schemes (``docker://``,
+    ``dockerd://``, ``podman://``, ``docker-archive://``, ``oci-archive://``)
+    is passed on as it is. A plain reference becomes
+    ``docker://[REGISTRY#]IMAGE[:TAG]``: the first path component is a
+    registry when it has a ``.`` or ``:`` or is ``localhost`` (Docker's own
+    rule); otherwise the image is on Docker Hub.
     """
-    ref = _strip_scheme(image)
+    ref = image.strip()
+    scheme, sep, _ = ref.partition("://")
+    if sep:
+        if f"{scheme}://" not in _ENROOT_SCHEMES:
+            raise PackagingError(
+                f"enroot cannot import {image!r}: unknown scheme {scheme}://",
+                key="image",
+                hint="Use a plain image reference or one of " + ", ".join(_ENROOT_SCHEMES),
+            )
+        return ref
     first, sep, rest = ref.partition("/")
     if sep and ("." in first or ":" in first or first == "localhost") and "#" not in ref:
         return f"docker://{first}#{rest}"

@@ -77,6 +77,31 @@ def test_enroot_uri_marks_the_registry(image, uri):
     assert enroot_uri(image) == uri
 
 
+@pytest.mark.parametrize(
+    "image",
+    [
+        "dockerd://nemo:dev",
+        "podman://localhost/nemo:dev",
+        "docker-archive:///tmp/images/nemo.tar",
+        "oci-archive:///tmp/images/nemo.oci.tar",
+        "docker://nvcr.io#nvidia/nemo:25.11",
+        "docker://ubuntu:22.04",
+    ],
+)
+def test_enroot_uri_keeps_the_sources_enroot_understands(image):
+    assert enroot_uri(image) == image
+
+
+def test_enroot_uri_strips_surrounding_blanks_only():
+    assert enroot_uri("  dockerd://nemo:dev \n") == "dockerd://nemo:dev"
+
+
+def test_enroot_uri_refuses_a_scheme_enroot_does_not_know():
+    with pytest.raises(LaunchError, match=r"unknown scheme https://") as err:
+        enroot_uri("https://example.com/img.tar")
+    assert "dockerd://" in str(err.value.hint)
+
+
 def test_existing_squash_file_is_not_imported_again():
     tunnel = FakeTunnel(files={"/sq/nvcr.io+nvidia+nemo+25.11.sqsh"})
     assert (
