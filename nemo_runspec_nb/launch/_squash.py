@@ -7,12 +7,15 @@ when it is missing (or when forced), through anything shaped like a
 nemo-run tunnel: ``tunnel.run(cmd)`` returning an object with ``.stdout`` and
 ``.return_code`` (LocalTunnel, SSHTunnel, or a test double).
 
-File names come from :func:`container_to_sqsh_name`: the image reference with
-``/``, ``:``, ``@`` and ``#`` turned into ``+`` and any other character
-outside ``[A-Za-z0-9._-]`` into ``_``, so
-``nvcr.io/nvidia/nemo:25.11`` -> ``nvcr.io+nvidia+nemo+25.11.sqsh``. The
-mapping is deterministic, so every user of a shared directory finds the same
-file.
+File names come from :func:`container_to_sqsh_name`, the same names the seed
+gives its squash files so existing caches are found: a scheme prefix
+(``docker://``, ``dockerd://``, ...) is dropped and every character outside
+``[A-Za-z0-9]`` becomes ``_``, so ``nvcr.io/nvidia/nemo:25.11`` ->
+``nvcr_io_nvidia_nemo_25_11.sqsh``. The mapping is deterministic, so every
+user of a shared directory finds the same file. A file under the name this
+module used before (``nvcr.io+nvidia+nemo+25.11.sqsh``: ``/``, ``:``, ``@``,
+``#`` as ``+``) is still found and used when the seed-named one is missing;
+new imports are written under the seed name only.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ _ENROOT_SCHEMES = ("docker://", "dockerd://", "podman://", "docker-archive://", 
 """The image sources ``enroot import`` understands; :func:`enroot_uri` keeps them intact."""
 _SEPARATORS = re.compile(r"[/:@#]+")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 
 
 class CommandResult(Protocol):
@@ -62,11 +66,20 @@ def _strip_scheme(image: str) -> str:
     return image
 
 
-def container_to_sqsh_name(image: str) -> str:
-    """Squash file name for ``image``: ``nvcr.io/nvidia/nemo:25.11`` -> ``nvcr.io+nvidia+nemo+25.11.sqsh``."""
+def _image_ref(image: str) -> str:
     if not isinstance(image, str) or not _strip_scheme(image):
         raise PackagingError(f"not a container image: {image!r}", key="image")
-    name = _UNSAFE.sub("_", _SEPARATORS.sub("+", _strip_scheme(image))).strip("+")
+    return _strip_scheme(image)
+
+
+def container_to_sqsh_name(image: str) -> str:
+    """Squash file name for ``image``: ``nvcr.io/nvidia/nemo:25.11`` -> ``nvcr_io_nvidia_nemo_25_11.sqsh``."""
+    return f"{_NOT_ALNUM.sub('_', _image_ref(image))}.sqsh"
+
+
+def _legacy_sqsh_name(image: str) -> str:
+    """The earlier name, still found on disk: ``nvcr.io/nvidia/nemo:25.11`` -> ``nvcr.io+nvidia+nemo+25.11.sqsh``."""
+    name = _UNSAFE.sub("_", _SEPARATORS.sub("+", _image_ref(image))).strip("+")
     return f"{name}.sqsh"
 
 
@@ -124,9 +137,18 @@ def ensure_squashed_image(tunnel: TunnelLike, image: str, squash_dir: str, *, fo
     path = get_squash_path(image, squash_dir)
     quoted = shlex.quote(path)
     if not force:
-        probe = _run(tunnel, f"if [ -f {quoted} ]; then echo present; else echo missing; fi", "checking")
-        if str(probe.stdout).strip().splitlines()[-1:] == ["present"]:
+        legacy = posixpath.join(squash_dir, _legacy_sqsh_name(image))
+        probe = _run(
+            tunnel,
+            f"if [ -f {quoted} ]; then echo present; elif [ -f {shlex.quote(legacy)} ]; then echo legacy; "
+            "else echo missing; fi",
+            "checking",
+        )
+        answer = str(probe.stdout).strip().splitlines()[-1:]
+        if answer == ["present"]:
             return path
+        if answer == ["legacy"]:
+            return legacy
     command = (
         f"mkdir -p {shlex.quote(squash_dir)} && rm -f {quoted} && "
         f"enroot import --output {quoted} {shlex.quote(enroot_uri(image))}"
