@@ -5,7 +5,9 @@ registry. :func:`ensure_squashed_image` makes sure the file for an image
 exists under a cluster directory, importing it with ``enroot import`` only
 when it is missing (or when forced), through anything shaped like a
 nemo-run tunnel: ``tunnel.run(cmd)`` returning an object with ``.stdout`` and
-``.return_code`` (LocalTunnel, SSHTunnel, or a test double).
+``.return_code`` (LocalTunnel, SSHTunnel, or a test double). Given a build
+partition (the profile's ``build_partition``/``build_time``), the import runs
+on a node of it through ``salloc ... srun`` instead of on the login node.
 
 File names come from :func:`container_to_sqsh_name`, the same names the seed
 gives its squash files so existing caches are found: a scheme prefix
@@ -123,7 +125,39 @@ def _run(tunnel: TunnelLike, command: str, what: str) -> CommandResult:
         raise PackagingError(f"{what} failed on the cluster: {exc}".strip()) from exc
 
 
-def ensure_squashed_image(tunnel: TunnelLike, image: str, squash_dir: str, *, force: bool = False) -> str:
+_DEFAULT_BUILD_TIME = "01:00:00"
+
+
+def _import_command(image: str, path: str, build_partition: str | None, build_time: str | None) -> str:
+    """``enroot import`` for ``image`` into ``path``, inside a ``salloc`` when a build partition is named."""
+    command = f"enroot import --output {shlex.quote(path)} {shlex.quote(enroot_uri(image))}"
+    if build_time and not build_partition:
+        raise PackagingError(
+            "build_time is set but build_partition is not",
+            key="build_time",
+            hint="Set build_partition in the profile to build the squash file on that partition, "
+            "or drop build_time to import on the login node",
+        )
+    if not build_partition:
+        return command
+    allocation = [
+        f"--partition={build_partition}",
+        f"--time={build_time or _DEFAULT_BUILD_TIME}",
+        "--nodes=1",
+        "--ntasks=1",
+    ]
+    return f"salloc {' '.join(shlex.quote(a) for a in allocation)} srun {command}"
+
+
+def ensure_squashed_image(
+    tunnel: TunnelLike,
+    image: str,
+    squash_dir: str,
+    *,
+    force: bool = False,
+    build_partition: str | None = None,
+    build_time: str | None = None,
+) -> str:
     """Make sure ``squash_dir`` holds the squash file for ``image``; return its path.
 
     Checks for the file first and runs ``enroot import`` only when it is
@@ -131,11 +165,17 @@ def ensure_squashed_image(tunnel: TunnelLike, image: str, squash_dir: str, *, fo
     ``image`` that already is a ``.sqsh`` path is returned as it is. The
     check prints a word instead of relying on an exit code, so it works with
     tunnels that raise on non-zero exits and with those that do not.
+
+    With ``build_partition`` the import runs on a node of that partition,
+    ``salloc --partition=P --time=T --nodes=1 --ntasks=1 srun enroot import
+    ...``, instead of where the tunnel lands (the login node); ``build_time``
+    is the allocation's time limit (``01:00:00`` when not given).
     """
     if image.endswith(".sqsh"):
         return image  # already a squash file
     path = get_squash_path(image, squash_dir)
     quoted = shlex.quote(path)
+    import_command = _import_command(image, path, build_partition, build_time)
     if not force:
         legacy = posixpath.join(squash_dir, _legacy_sqsh_name(image))
         probe = _run(
@@ -149,18 +189,17 @@ def ensure_squashed_image(tunnel: TunnelLike, image: str, squash_dir: str, *, fo
             return path
         if answer == ["legacy"]:
             return legacy
-    command = (
-        f"mkdir -p {shlex.quote(squash_dir)} && rm -f {quoted} && "
-        f"enroot import --output {quoted} {shlex.quote(enroot_uri(image))}"
-    )
+    command = f"mkdir -p {shlex.quote(squash_dir)} && rm -f {quoted} && {import_command}"
     result = _run(tunnel, command, "enroot import")
     if result.return_code != 0:
         output = f"{result.stdout or ''}\n{getattr(result, 'stderr', '') or ''}"
         tail = " / ".join(output.strip().splitlines()[-3:])
+        where = f" on partition {build_partition!r}" if build_partition else ""
         raise PackagingError(
-            f"enroot import of {image!r} failed with exit code {result.return_code}"
+            f"enroot import of {image!r}{where} failed with exit code {result.return_code}"
             + (f": {tail}" if tail else ""),
             path=path,
-            hint="Check that enroot is installed on the cluster and that you can pull the image there",
+            hint="Check that enroot is installed on the cluster and that you can pull the image there"
+            + (" (and that you may allocate on the build partition)" if build_partition else ""),
         )
     return path

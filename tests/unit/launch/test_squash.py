@@ -206,3 +206,46 @@ def test_works_with_a_real_shell_tunnel(tmp_path):
     assert ensure_squashed_image(ShellTunnel(), "ubuntu:22.04", str(squash)) == f"{squash}/ubuntu+22.04.sqsh"
     (squash / "ubuntu_22_04.sqsh").write_text("")
     assert ensure_squashed_image(ShellTunnel(), "ubuntu:22.04", str(squash)) == f"{squash}/ubuntu_22_04.sqsh"
+
+
+def test_with_a_build_partition_the_import_runs_in_an_allocation():
+    tunnel = FakeTunnel()
+    path = ensure_squashed_image(
+        tunnel, "nvcr.io/nvidia/nemo:25.11", "/sq", build_partition="cpu_build", build_time="00:20:00"
+    )
+    assert path == "/sq/nvcr_io_nvidia_nemo_25_11.sqsh"
+    assert tunnel.commands[-1] == (
+        "mkdir -p /sq && rm -f /sq/nvcr_io_nvidia_nemo_25_11.sqsh && "
+        "salloc --partition=cpu_build --time=00:20:00 --nodes=1 --ntasks=1 "
+        "srun enroot import --output /sq/nvcr_io_nvidia_nemo_25_11.sqsh 'docker://nvcr.io#nvidia/nemo:25.11'"
+    )
+
+
+def test_a_build_partition_without_a_time_gets_one_hour():
+    tunnel = FakeTunnel()
+    ensure_squashed_image(tunnel, "dockerd://nemo:dev", "/sq", build_partition="build", force=True)
+    assert tunnel.commands == [
+        "mkdir -p /sq && rm -f /sq/nemo_dev.sqsh && "
+        "salloc --partition=build --time=01:00:00 --nodes=1 --ntasks=1 "
+        "srun enroot import --output /sq/nemo_dev.sqsh dockerd://nemo:dev"
+    ]
+
+
+def test_an_existing_file_needs_no_allocation():
+    tunnel = FakeTunnel(files={"/sq/ubuntu_22_04.sqsh"})
+    ensure_squashed_image(tunnel, "ubuntu:22.04", "/sq", build_partition="build")
+    assert not any("salloc" in c for c in tunnel.commands)
+
+
+def test_build_values_are_quoted_for_the_shell():
+    tunnel = FakeTunnel()
+    ensure_squashed_image(tunnel, "ubuntu:22.04", "/sq", build_partition="a b;rm", build_time="1:00:00")
+    assert "salloc '--partition=a b;rm' --time=1:00:00 " in tunnel.commands[-1]
+
+
+def test_a_build_time_without_a_partition_is_refused():
+    tunnel = FakeTunnel()
+    with pytest.raises(LaunchError, match="build_time is set but build_partition is not") as err:
+        ensure_squashed_image(tunnel, "ubuntu:22.04", "/sq", build_time="00:10:00")
+    assert "build_partition" in str(err.value.hint)
+    assert tunnel.commands == []
