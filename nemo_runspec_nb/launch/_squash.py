@@ -80,7 +80,7 @@ def container_to_sqsh_name(image: str) -> str:
 
 
 def _legacy_sqsh_name(image: str) -> str:
-    """The earlier name, still found on disk: ``nvcr.io/nvidia/nemo:25.11`` -> ``nvcr.io+nvidia+nemo+25.11.sqsh``."""
+    """Earlier name, still found: ``nvcr.io/nvidia/nemo:25.11`` -> ``nvcr.io+nvidia+nemo+25.11.sqsh``."""
     name = _UNSAFE.sub("_", _SEPARATORS.sub("+", _image_ref(image))).strip("+")
     return f"{name}.sqsh"
 
