@@ -146,3 +146,29 @@ def test_an_unset_variable_without_default_names_section_key_and_variable(
     message = str(caught.value)
     assert "[artifacts]" in message and "root" in message and "USER" in message
     assert caught.value.hint and "USER" in caught.value.hint
+
+
+def _srun_image(job: nrs.ComposedJob) -> str:
+    srun = next(line for line in job.preview().script.splitlines() if line.startswith("srun --output"))
+    return srun.split("--container-image ", 1)[1].split(" ", 1)[0]
+
+
+def test_the_legacy_container_key_wins_over_the_recipe_image(project: Path) -> None:
+    job = _job(project)
+    assert job.job_config.run.env.container_image == "nvcr.io/nvidia/nemo:legacy"
+    assert _srun_image(job) == "nvcr.io/nvidia/nemo:legacy"
+
+
+def test_container_image_wins_over_the_legacy_container_key(project: Path) -> None:
+    job = _job(project, "cluster-pinned")
+    assert job.job_config.run.env.container_image == "nvcr.io/nvidia/nemo:pinned"
+    assert _srun_image(job) == "nvcr.io/nvidia/nemo:pinned"
+
+
+def test_a_legacy_container_in_the_config_yaml_wins_over_the_recipe_image(project: Path) -> None:
+    env = project / "env.toml"
+    env.write_text(env.read_text().replace('container = "nvcr.io/nvidia/nemo:legacy"\n', ""))
+    assert _srun_image(_job(project)) == "nvcr.io/nvidia/nemo:25.07"  # the runspec image
+    default = project / "config" / "default.yaml"
+    default.write_text(default.read_text() + "run:\n  env:\n    container: nvcr.io/nvidia/nemo:from-yaml\n")
+    assert _srun_image(_job(project)) == "nvcr.io/nvidia/nemo:from-yaml"
