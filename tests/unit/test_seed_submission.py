@@ -59,6 +59,13 @@ user = "me"
 remote_job_dir = "/lustre/fsw/me/jobs"
 container = "nvcr.io/nvidia/nemo:legacy"
 
+[workstation]
+executor = "local"
+
+[cluster-hf]
+extends = "cluster"
+env_vars = { HF_HOME = "/lustre/fsw/shared/hf" }
+
 [cluster-pinned]
 extends = "cluster"
 container_image = "nvcr.io/nvidia/nemo:pinned"
@@ -172,3 +179,50 @@ def test_a_legacy_container_in_the_config_yaml_wins_over_the_recipe_image(projec
     default = project / "config" / "default.yaml"
     default.write_text(default.read_text() + "run:\n  env:\n    container: nvcr.io/nvidia/nemo:from-yaml\n")
     assert _srun_image(_job(project)) == "nvcr.io/nvidia/nemo:from-yaml"
+
+
+def _exports(job: nrs.ComposedJob) -> list[str]:
+    return [line for line in job.preview().script.splitlines() if line.startswith("export ")]
+
+
+def test_every_job_gets_its_run_dir_hf_home_and_wandb_names(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HF_HOME", raising=False)
+    job = _job(project)
+    remote = f"/lustre/fsw/me/jobs/{job.job_dir.name}"
+    env = job.env_vars()
+    expected = {
+        "NEMO_RUN_DIR": remote,
+        "HF_HOME": f"{remote}/hf",
+        "WANDB_JOB_TYPE": "llm/pretrain",
+        "WANDB_NAME": job.job_dir.name,
+        "WANDB_ENABLED": "true",
+    }
+    assert {name: env.get(name) for name in expected} == expected
+    exports = _exports(job)
+    for name, value in expected.items():
+        assert f"export {name}={value}" in exports
+
+
+def test_a_local_job_gets_its_own_job_dir(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HF_HOME", raising=False)
+    job = nrs.Recipe(project / "pretrain.py").compose(profile="workstation")
+    env = job.env_vars()
+    assert env["NEMO_RUN_DIR"] == str(job.job_dir)
+    assert env["HF_HOME"] == str(job.job_dir / "hf")
+
+
+def test_hf_home_set_by_the_profile_or_the_environment_wins(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HF_HOME", raising=False)
+    assert _job(project, "cluster-hf").env_vars()["HF_HOME"] == "/lustre/fsw/shared/hf"
+    monkeypatch.setenv("HF_HOME", "/home/alice/.cache/huggingface")
+    assert "HF_HOME" not in _job(project).env_vars()
+
+
+def test_wandb_is_not_enabled_without_a_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = project / "env.toml"
+    env.write_text(env.read_text().replace('project = "${oc.env:WANDB_PROJECT,nemotron}"\n', ""))
+    assert "WANDB_ENABLED" not in _job(project).env_vars()
