@@ -155,7 +155,26 @@ class ComposedJob:
         )
         env["NEMOTRON_JOB_DIR"] = str(self.job_dir)
         env.update(self._job_paths(env)[0])
+        for name, value in self._job_defaults(env["NEMOTRON_JOB_DIR"], wandb).items():
+            env.setdefault(name, value)  # a value the profile's env_vars set wins
         return env
+
+    def _job_defaults(self, run_dir: str, wandb: Mapping[str, object]) -> dict[str, str]:
+        """What every job gets unless set already: its dir, the W&B names, ``HF_HOME`` under its dir.
+
+        ``run_dir`` is the job dir as the job sees it (under ``remote_job_dir`` over SSH).
+        ``HF_HOME`` is left out when the launching environment sets it.
+        """
+        defaults = {
+            "NEMO_RUN_DIR": run_dir,
+            "WANDB_JOB_TYPE": self.recipe.name,
+            "WANDB_NAME": self.job_dir.name,
+        }
+        if wandb.get("project"):
+            defaults["WANDB_ENABLED"] = "true"
+        if not os.environ.get("HF_HOME"):
+            defaults["HF_HOME"] = f"{run_dir}/hf"
+        return defaults
 
     def _job_paths(self, env: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
         """The job dir and artifact root as a job on the cluster sees them, and notes about them.
@@ -303,7 +322,6 @@ class ComposedJob:
 
     def __str__(self) -> str:
         return str(self.preview())
-
 
 
 class _RegistryOnDemand:

@@ -151,7 +151,49 @@ class EnvFile:
                 f"[{name}] must be a table, not {type(value).__name__}", path=self.path, key=name
             )
         copied: dict[str, Any] = deep_copy(value)
+        if name in RESOLVED_SECTIONS:
+            copied = _resolve_env_refs(copied, name, self.path)
         return copied
+
+
+RESOLVED_SECTIONS = ("artifacts", "wandb")
+"""Sections whose ``${oc.env:NAME}`` / ``${oc.env:NAME,default}`` are resolved when read."""
+
+_ENV_REF = re.compile(r"\$\{oc\.env:([A-Za-z_][A-Za-z0-9_]*)(?:,([^}]*))?\}")
+
+
+def _resolve_env_refs(tree: Any, section: str, path: Path | None, key: str = "") -> Any:
+    """``tree`` with each ``${oc.env:...}`` replaced from this process's environment.
+
+    Secret-named keys (``api_key``, ``token`` ...) keep the reference: it is the sealed form
+    job.yaml writes anyway, and the value reaches the job only through its secrets.
+    """
+    from ._redact import is_secret_key
+
+    if isinstance(tree, dict):
+        return {
+            k: v if is_secret_key(k) else _resolve_env_refs(v, section, path, f"{key}.{k}" if key else str(k))
+            for k, v in tree.items()
+        }
+    if isinstance(tree, list):
+        return [_resolve_env_refs(v, section, path, f"{key}[{i}]") for i, v in enumerate(tree)]
+    if not isinstance(tree, str) or "${oc.env:" not in tree:
+        return tree
+
+    def value(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default.strip().strip("'\"")
+        raise ProfileError(
+            f"[{section}] {key}: environment variable {name} is not set",
+            path=path,
+            key=f"{section}.{key}",
+            hint=f"Set {name} before submitting, or give a default: ${{oc.env:{name},VALUE}}",
+        )
+
+    return _ENV_REF.sub(value, tree)
 
 
 def list_profiles(env_file: Path | str | None = None, *, config_path: Path | str | None = None) -> list[str]:

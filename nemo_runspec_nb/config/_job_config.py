@@ -158,6 +158,26 @@ def _merge_profile_into_env(
             record_tree(value, prefix, record)
 
 
+def _legacy_container(
+    env: dict[str, Any],
+    yaml_env: Mapping[str, Any],
+    layers: Sequence[ProfileLayer],
+    recorder: ProvenanceRecorder | None,
+) -> None:
+    """The legacy ``container`` key (YAML or profile) becomes the image unless ``container_image`` is set.
+
+    Precedence, as the seed has it: ``container_image`` > ``container`` > the runspec ``image``.
+    """
+    container = env.get("container")
+    if not container or "container_image" in yaml_env:
+        return
+    if any("container_image" in layer.values for layer in layers):
+        return
+    env["container_image"] = container
+    if recorder is not None:
+        recorder.record("run.env.container_image", recorder.source_of("run.env.container") or "profile")
+
+
 def build_job_config(
     train_config: DictConfig | Mapping[str, Any],
     ctx: GlobalContext | None = None,
@@ -301,6 +321,7 @@ def assemble_job_config(
     if layers:
         with profile_errors(env_file.path):
             _merge_profile_into_env(env, yaml_env, layers, recorder)
+    _legacy_container(env, yaml_env, layers, recorder)
 
     run_updates: dict[str, Any] = {
         "mode": mode,
@@ -365,4 +386,3 @@ def _check_env_counts(job: Mapping[str, Any]) -> None:
                 key=f"run.env.{key}",
                 hint=f"Set it in the config, the profile or an override: run.env.{key}={max(minimum, 1)}",
             )
-

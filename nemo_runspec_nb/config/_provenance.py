@@ -127,6 +127,10 @@ class ProvenanceRecorder:
         """``source`` wrote the leaf ``key``."""
         self._sources[key] = source
 
+    def source_of(self, key: str) -> str | None:
+        """The source recorded so far for the leaf ``key``, if any."""
+        return self._sources.get(key)
+
     def recorder(self, source: str) -> Any:
         """A one-argument callable that records keys for ``source`` (used while merging)."""
         sources = self._sources

@@ -4,7 +4,9 @@
 
 1. the env.toml ``[wandb]`` section: ``project`` -> ``WANDB_PROJECT``,
    ``entity`` -> ``WANDB_ENTITY`` (and ``mode`` -> ``WANDB_MODE``,
-   ``base_url`` -> ``WANDB_BASE_URL``, ``api_key`` -> ``WANDB_API_KEY`` when present);
+   ``base_url`` -> ``WANDB_BASE_URL``, ``api_key`` -> ``WANDB_API_KEY`` when present;
+   a value that is just ``${oc.env:NAME}``, as a secret stays in the section, is read
+   from the launching environment);
 2. the profile's ``env_vars`` table, stringified (``true`` -> ``"true"``);
 3. tokens from the launching environment (:data:`PASSTHROUGH_VARS`, such as
    ``WANDB_API_KEY`` and ``HF_TOKEN``) when they are set there and not
@@ -22,6 +24,7 @@ the profile's ``setup_lines`` first (environment setup such as
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 
 from ..errors import ProfileError
@@ -44,6 +47,8 @@ WANDB_KEYS: Mapping[str, str] = {
     "api_key": "WANDB_API_KEY",
 }
 """``[wandb]`` keys and the variables they become."""
+
+_ENV_REF = re.compile(r"\$\{oc\.env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def _scalar(value: object, key: str) -> str:
@@ -71,8 +76,12 @@ def build_env_vars(
     only the ``passthrough`` names are read from it.
     """
     env: dict[str, str] = {}
+    ambient = os.environ if base_env is None else base_env
     for key, name in WANDB_KEYS.items():
         value = (wandb_config or {}).get(key)
+        ref = _ENV_REF.fullmatch(value) if isinstance(value, str) else None
+        if ref:  # a secret env.toml leaves sealed: ``api_key = "${oc.env:WANDB_API_KEY}"``
+            value = ambient.get(ref.group(1))
         if value not in (None, ""):
             env[name] = _scalar(value, f"wandb.{key}")
     table = (profile or {}).get("env_vars")
@@ -85,7 +94,6 @@ def build_env_vars(
             )
         for name, value in table.items():
             env[str(name)] = _scalar(value, f"env_vars.{name}")
-    ambient = os.environ if base_env is None else base_env
     for name in passthrough:
         if name not in env and ambient.get(name):
             env[name] = ambient[name]
