@@ -43,8 +43,10 @@ def _rehome(value: Any, package: str) -> None:
     if not (inspect.isclass(value) or inspect.isfunction(value)):
         return
     home = str(getattr(value, "__module__", ""))
-    if home.startswith(package + "."):
-        value.__module__ = package
+    if not home.startswith(package + "."):
+        return
+    if any(part.startswith("_") for part in home[len(package) + 1 :].split(".")):
+        value.__module__ = package  # defined in a private module: present it as the package's
 
 
 class _LazyPackage(types.ModuleType):
