@@ -159,7 +159,8 @@ class EnvFile:
 RESOLVED_SECTIONS = ("artifacts", "wandb")
 """Sections whose ``${oc.env:NAME}`` / ``${oc.env:NAME,default}`` are resolved when read."""
 
-_ENV_REF = re.compile(r"\$\{oc\.env:([A-Za-z_][A-Za-z0-9_]*)(?:,([^}]*))?\}")
+ENV_REF = re.compile(r"\$\{oc\.env:\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,([^}]*))?\}")
+"""``${oc.env:NAME}`` or ``${oc.env:NAME,default}``: group 1 the name, group 2 the default (None without)."""
 
 
 def _resolve_env_refs(tree: Any, section: str, path: Path | None, key: str = "") -> Any:
@@ -193,7 +194,7 @@ def _resolve_env_refs(tree: Any, section: str, path: Path | None, key: str = "")
             hint=f"Set {name} before submitting, or give a default: ${{oc.env:{name},VALUE}}",
         )
 
-    return _ENV_REF.sub(value, tree)
+    return ENV_REF.sub(value, tree)
 
 
 def list_profiles(env_file: Path | str | None = None, *, config_path: Path | str | None = None) -> list[str]:

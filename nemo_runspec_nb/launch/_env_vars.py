@@ -24,9 +24,9 @@ the profile's ``setup_lines`` first (environment setup such as
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 
+from ..config._env_file import ENV_REF
 from ..errors import ProfileError
 
 __all__ = ["PASSTHROUGH_VARS", "WANDB_KEYS", "build_env_vars", "startup_commands"]
@@ -47,8 +47,6 @@ WANDB_KEYS: Mapping[str, str] = {
     "api_key": "WANDB_API_KEY",
 }
 """``[wandb]`` keys and the variables they become."""
-
-_ENV_REF = re.compile(r"\$\{oc\.env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def _scalar(value: object, key: str) -> str:
@@ -79,8 +77,9 @@ def build_env_vars(
     ambient = os.environ if base_env is None else base_env
     for key, name in WANDB_KEYS.items():
         value = (wandb_config or {}).get(key)
-        ref = _ENV_REF.fullmatch(value) if isinstance(value, str) else None
-        if ref:  # a secret env.toml leaves sealed: ``api_key = "${oc.env:WANDB_API_KEY}"``
+        # a secret env.toml leaves sealed, ``api_key = "${oc.env:WANDB_API_KEY}"``: read it here
+        ref = ENV_REF.fullmatch(value) if isinstance(value, str) else None
+        if ref and ref.group(2) is None:
             value = ambient.get(ref.group(1))
         if value not in (None, ""):
             env[name] = _scalar(value, f"wandb.{key}")

@@ -19,7 +19,6 @@ variables ``RECIPE_<FIELD>`` (``RECIPE_OPTIM__LR`` for nested fields), the model
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -29,6 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..config import apply_dotlist_overrides
 from ..config import load_config as load_config_tree
+from ..config._env_file import ENV_REF
 from ..errors import ConfigError, did_you_mean
 from ._argv import to_dotlist
 
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
     from omegaconf import DictConfig
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-
-_REQUIRED_ENV = re.compile(r"\$\{oc\.env:\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 
 
 class RecipeSettings(BaseSettings):
@@ -78,9 +76,8 @@ def _missing_env(data: Any, prefix: str = "") -> list[tuple[str, str]]:
         for index, value in enumerate(data):
             found += _missing_env(value, f"{prefix}{index}.")
     elif isinstance(data, str):
-        found += [
-            (prefix.rstrip("."), name) for name in _REQUIRED_ENV.findall(data) if name not in os.environ
-        ]
+        unset = [m.group(1) for m in ENV_REF.finditer(data) if m.group(2) is None]  # no default
+        found += [(prefix.rstrip("."), name) for name in unset if name not in os.environ]
     return found
 
 
@@ -94,7 +91,7 @@ def _resolved(config: DictConfig, path: Path) -> dict[str, Any]:
         lines = _key_lines(path)
         first_key, name = missing[0]
         names = ", ".join(sorted({var for _, var in missing}))
-        listing = "; ".join(f"{key} needs ${{oc.env:{name}}}" for key, name in missing)
+        listing = "; ".join(f"{key} needs ${{oc.env:{var}}}" for key, var in missing)
         raise ConfigError(
             f"environment variables not set: {names} ({listing})",
             path=path,
