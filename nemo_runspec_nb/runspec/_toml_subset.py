@@ -16,7 +16,6 @@ from typing import Any
 _KEY = r"[A-Za-z0-9_-]+"
 _SPACE = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*")  # blank lines, comments, indentation
 _END = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)")  # end of a line, with an optional comment
-_HEADER = re.compile(rf"\[[ \t]*({_KEY}(?:[ \t]*\.[ \t]*{_KEY})*)[ \t]*\]")
 _PAIR = re.compile(rf"({_KEY})[ \t]*=[ \t]*")
 _BASIC = re.compile(r'"([^"\\\x00-\x08\x0a-\x1f\x7f]*)"')
 _LITERAL = re.compile(r"'([^'\x00-\x08\x0a-\x1f\x7f]*)'")
@@ -120,19 +119,14 @@ def loads_subset(text: str) -> dict[str, Any] | None:
             if pos >= len(text) or text.startswith("#", pos):  # the end, or a last comment line
                 return root
             if text.startswith("[", pos):
-                header = _HEADER.match(text, pos)
-                if header is None:
-                    raise _Unsupported  # [[array of tables]], quoted keys ...
-                current = _table(root, header.group(1), defined)
-                pos = header.end()
-            else:
-                pair = _PAIR.match(text, pos)
-                if pair is None:
-                    raise _Unsupported
-                key = pair.group(1)
-                if key in current:
-                    raise _Unsupported  # a duplicate key: tomllib says where
-                current[key], pos = _value(text, pair.end())
+                raise _Unsupported  # every plain [header] line took the line match: [[x]], quoted keys ...
+            pair = _PAIR.match(text, pos)
+            if pair is None:
+                raise _Unsupported
+            key = pair.group(1)
+            if key in current:
+                raise _Unsupported  # a duplicate key: tomllib says where
+            current[key], pos = _value(text, pair.end())
             end = _END.match(text, pos)
             if end is None:
                 raise _Unsupported
